@@ -1,0 +1,306 @@
+"""One ffmpeg process that decodes once and encodes every rung to HLS, watched while it runs.
+
+Segments are fragmented MP4 (CMAF), not MPEG-TS: about 5-10% less muxing overhead at low
+bitrates (TS pads every 188-byte packet and repeats PAT/PMT), one init segment per rung
+instead of codec headers in each segment, and the same files can later serve DASH. hls.js,
+Safari/iOS (10+), ExoPlayer and VLC all play fMP4 HLS (EXT-X-VERSION 7).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from videoforge.modules.processor.ladder import Rung
+from videoforge.modules.processor.playlists import Segment, parse_variant
+from videoforge.modules.processor.probe import SourceInfo
+
+PLAYLIST_NAME = "index.m3u8"
+SEGMENT_PATTERN = "seg_%05d.m4s"
+INIT_NAME = "init.mp4"  # ffmpeg appends the stream index: init_0.mp4, init_1.mp4...
+
+
+class TranscodeFailed(Exception):
+    """ffmpeg exited with an error; `reason` carries its last stderr lines."""
+
+    permanent = False
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TranscodeStalled(TranscodeFailed):
+    """ffmpeg made no progress for too long and was killed; worth retrying elsewhere."""
+
+
+@dataclass(frozen=True)
+class ReadySegment:
+    """A finished segment on disk, safe to upload: ffmpeg has listed it in its playlist."""
+
+    rung: str
+    path: Path
+    init_path: Path | None  # the rung's init segment: upload it before the first media segment
+    segment: Segment
+
+
+ProgressCallback = Callable[[float, str], None]
+SegmentCallback = Callable[[str, ReadySegment], None]
+
+
+def build_ladder_command(
+    source_path: str | Path,
+    out_dir: str | Path,
+    source: SourceInfo,
+    ladder: Sequence[Rung],
+    preset: str = "veryfast",
+    segment_seconds: int = 4,
+    gop_seconds: int = 2,
+    crf: int = 23,
+) -> list[str]:
+    """The ffmpeg argv writing `out_dir/{rung}/index.m3u8` and its segments for every rung."""
+    if not ladder:
+        raise ValueError("the ladder has no rungs")
+    if segment_seconds % gop_seconds:
+        raise ValueError(f"segments ({segment_seconds} s) must hold whole GOPs ({gop_seconds} s)")
+    out = Path(out_dir)
+    fps = ladder[0].fps
+    gop = max(1, round(fps * gop_seconds))
+    cmd = [
+        "ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error",
+        "-progress", "pipe:1", "-nostats",
+        "-i", str(source_path),
+        "-filter_complex", _filter_graph(ladder),
+    ]
+    for index, rung in enumerate(ladder):
+        cmd += ["-map", f"[v{index}]"]
+        if source.has_audio:
+            cmd += ["-map", "0:a:0"]
+    cmd += [
+        "-c:v", "libx264", "-preset", preset, "-profile:v", "high", "-crf", str(crf),
+        # Keyframes at the same instants on every rung: a fixed GOP, no scene-cut keyframes, and
+        # forced IDRs on the 2 s grid (they also hold the grid if the source timing drifts).
+        "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
+        "-force_key_frames", f"expr:gte(t,n_forced*{gop_seconds})",
+        "-bf", "16", "-b_strategy", "1",
+    ]
+    for index, rung in enumerate(ladder):
+        cmd += [
+            f"-maxrate:v:{index}", f"{rung.maxrate_kbps}k",
+            f"-bufsize:v:{index}", f"{rung.bufsize_kbps}k",
+            f"-level:v:{index}", rung.level,
+        ]
+    if source.has_audio:
+        cmd += ["-c:a", "aac", "-b:a", f"{ladder[0].audio_kbps}k", "-ac", "2", "-ar", "48000"]
+    streams = " ".join(
+        f"v:{i}," + (f"a:{i}," if source.has_audio else "") + f"name:{rung.name}"
+        for i, rung in enumerate(ladder)
+    )
+    cmd += [
+        # Many B-frames and per-rung lookahead delay the big rungs' packets; let the muxer wait.
+        "-max_muxing_queue_size", "4096",
+        "-f", "hls",
+        "-hls_time", str(segment_seconds),
+        # EVENT, not VOD: ffmpeg then rewrites each playlist after every segment, which is how
+        # the runner learns that a segment is finished. The published playlists are our own.
+        "-hls_playlist_type", "event",
+        "-hls_list_size", "0",
+        "-hls_segment_type", "fmp4",
+        "-hls_fmp4_init_filename", INIT_NAME,
+        # temp_file: playlists are written aside and renamed, so a reader never sees half of one.
+        "-hls_flags", "temp_file+independent_segments",
+        "-hls_segment_filename", str(out / "%v" / SEGMENT_PATTERN),
+        "-var_stream_map", streams,
+        str(out / "%v" / PLAYLIST_NAME),
+    ]
+    return cmd
+
+
+def _filter_graph(ladder: Sequence[Rung]) -> str:
+    # Decode once (autorotate has already turned the picture upright), set the output rate
+    # once, then one scaler per rung.
+    head = f"[0:v]fps={ladder[0].fps}"
+    tails = [
+        f"scale={r.width}:{r.height},setsar=1,format=yuv420p[v{i}]" for i, r in enumerate(ladder)
+    ]
+    if len(ladder) == 1:
+        return f"{head},{tails[0]}"
+    labels = "".join(f"[s{i}]" for i in range(len(ladder)))
+    return ";".join([f"{head},split={len(ladder)}{labels}"] + [f"[s{i}]{t}" for i, t in enumerate(tails)])
+
+
+def transcode_ladder(
+    source_path: str | Path,
+    out_dir: str | Path,
+    source: SourceInfo,
+    ladder: Sequence[Rung],
+    on_progress: ProgressCallback | None = None,
+    on_segment: SegmentCallback | None = None,
+    stall_seconds: float = 120.0,
+    **encoder_options,
+) -> None:
+    """Build the command and run it: the whole ladder, published as it grows."""
+    cmd = build_ladder_command(source_path, out_dir, source, ladder, **encoder_options)
+    run_ladder(cmd, out_dir, source.duration, [r.name for r in ladder], on_progress, on_segment, stall_seconds)
+
+
+def run_ladder(
+    cmd: Sequence[str],
+    out_dir: str | Path,
+    duration: float,
+    rung_names: Sequence[str],
+    on_progress: ProgressCallback | None = None,
+    on_segment: SegmentCallback | None = None,
+    stall_seconds: float = 120.0,
+    poll_seconds: float = 0.25,
+) -> None:
+    """Run a ladder command; report progress (at most once a second) and finished segments in order.
+
+    Raises TranscodeStalled if ffmpeg neither advances nor finishes a segment for `stall_seconds`
+    (it is killed first), TranscodeFailed if it exits with an error. Callback errors kill ffmpeg too.
+    """
+    out = Path(out_dir)
+    for name in rung_names:
+        (out / name).mkdir(parents=True, exist_ok=True)
+    watcher = _SegmentWatcher(out, rung_names, on_segment)
+    reporter = _ProgressReporter(duration, on_progress)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    stderr_tail: collections.deque[str] = collections.deque(maxlen=15)
+    drain = threading.Thread(target=_drain, args=(proc.stderr, stderr_tail), daemon=True)
+    drain.start()
+    try:
+        _watch(proc, reporter, watcher, stall_seconds, poll_seconds)
+        drain.join(timeout=5)
+        if proc.returncode != 0:
+            raise TranscodeFailed(_failure_reason(proc.returncode, stderr_tail))
+        watcher.poll()
+        unfinished = watcher.unfinished()
+        if unfinished:
+            raise TranscodeFailed(f"ffmpeg exited without finishing rungs {', '.join(unfinished)}")
+        reporter.finish()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _watch(proc, reporter, watcher, stall_seconds: float, poll_seconds: float) -> None:
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    pending = b""
+    last_advance = time.monotonic()
+    stdout_open = True
+    while True:
+        if stdout_open and selector.select(timeout=poll_seconds):
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                stdout_open = False
+                selector.unregister(proc.stdout)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if reporter.feed(line.decode("utf-8", "replace").strip()):
+                    last_advance = time.monotonic()
+        elif not stdout_open:
+            time.sleep(poll_seconds)
+        if watcher.poll():
+            last_advance = time.monotonic()
+        if proc.poll() is not None and not stdout_open:
+            return
+        if time.monotonic() - last_advance > stall_seconds:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            raise TranscodeStalled(
+                f"ffmpeg made no progress for {stall_seconds:g} s (at {reporter.percent:.1f}%) and was stopped"
+            )
+
+
+class _ProgressReporter:
+    """Turns `-progress` key=value blocks into percent, calling back at most once a second."""
+
+    def __init__(self, duration: float, callback: ProgressCallback | None, stage: str = "transcoding"):
+        self.duration = max(duration, 0.001)
+        self.callback = callback
+        self.stage = stage
+        self.percent = 0.0
+        self._out_time_us = -1
+        self._last_call = float("-inf")
+
+    def feed(self, line: str) -> bool:
+        """Take one progress line; True when the output has moved forward."""
+        key, _, value = line.partition("=")
+        if key != "out_time_us" or not value.lstrip("-").isdigit():
+            return False
+        out_time_us = int(value)
+        if out_time_us <= self._out_time_us:
+            return False
+        self._out_time_us = out_time_us
+        # Capped below 100 until ffmpeg has written every trailer: the last percent is the slow one.
+        self.percent = min(99.9, max(self.percent, out_time_us / 1e6 / self.duration * 100))
+        now = time.monotonic()
+        if self.callback and now - self._last_call >= 1.0:
+            self._last_call = now
+            self.callback(self.percent, self.stage)
+        return True
+
+    def finish(self) -> None:
+        self.percent = 100.0
+        if self.callback:
+            self.callback(100.0, self.stage)
+
+
+class _SegmentWatcher:
+    """Reads each rung's ffmpeg playlist (rewritten after every segment) and reports new segments."""
+
+    def __init__(self, out_dir: Path, rung_names: Sequence[str], callback: SegmentCallback | None):
+        self.out_dir = out_dir
+        self.rung_names = list(rung_names)  # lowest first, so at equal progress it publishes first
+        self.callback = callback
+        self.reported = {name: 0 for name in self.rung_names}
+        self.ended = {name: False for name in self.rung_names}
+
+    def poll(self) -> bool:
+        """Report segments listed since the last poll; True if there were any."""
+        found = False
+        for name in self.rung_names:
+            playlist = self.out_dir / name / PLAYLIST_NAME
+            try:
+                listing = parse_variant(playlist.read_text())
+            except FileNotFoundError:
+                continue
+            self.ended[name] = listing.ended
+            init_path = self.out_dir / name / listing.init_uri if listing.init_uri else None
+            for segment in listing.segments[self.reported[name]:]:
+                path = self.out_dir / name / segment.uri
+                sized = Segment(segment.sequence, segment.uri, segment.duration, path.stat().st_size)
+                self.reported[name] += 1
+                found = True
+                if self.callback:
+                    self.callback(name, ReadySegment(name, path, init_path, sized))
+        return found
+
+    def unfinished(self) -> list[str]:
+        return [name for name, ended in self.ended.items() if not ended]
+
+
+def _drain(stream, tail: collections.deque) -> None:
+    for raw in stream:
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line:
+            tail.append(line)
+
+
+def _failure_reason(returncode: int, tail: collections.deque) -> str:
+    how = f"killed by signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
+    detail = " | ".join(tail) if tail else "no error output"
+    return f"ffmpeg failed ({how}): {detail}"

@@ -1,0 +1,213 @@
+"""Preflight with ffprobe: what the source is, or a human reason why it cannot be played."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+MAX_DURATION = 4 * 3600.0
+"""Longest source accepted, in seconds."""
+
+MAX_PIXELS = 8192 * 4320
+"""Largest displayed frame accepted (8K DCI), in pixels."""
+
+MIN_SIDE = 16
+"""Shortest side accepted, in pixels: below this nothing useful can be shown."""
+
+MAX_ASPECT = 8.0
+"""Widest long-side : short-side ratio accepted; beyond it the frame is a sliver, not a picture."""
+
+
+class UnplayableSource(Exception):
+    """The source can never be transcoded; retrying will not help."""
+
+    permanent = True
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A probed source. Width and height are as displayed: after rotation and pixel aspect."""
+
+    width: int
+    height: int
+    rotation: int  # clockwise degrees the player must turn the coded picture: 0, 90, 180 or 270
+    fps: float
+    duration: float
+    has_audio: bool
+    video_codec: str
+    audio_codec: str | None
+    format_name: str
+    bit_rate: int | None
+
+    @property
+    def portrait(self) -> bool:
+        return self.height > self.width
+
+    @property
+    def short_side(self) -> int:
+        return min(self.width, self.height)
+
+
+def probe(
+    path: str | Path,
+    max_duration: float = MAX_DURATION,
+    max_pixels: int = MAX_PIXELS,
+    timeout: float = 60.0,
+) -> SourceInfo:
+    """Describe the source at `path`, or raise UnplayableSource saying what is wrong with it."""
+    report = _ffprobe(Path(path), timeout)
+    return source_info(report, max_duration=max_duration, max_pixels=max_pixels)
+
+
+def _ffprobe(path: Path, timeout: float) -> dict:
+    if not path.is_file():
+        raise UnplayableSource("the uploaded file is missing")
+    if path.stat().st_size == 0:
+        raise UnplayableSource("the uploaded file is empty")
+    cmd = [
+        "ffprobe", "-v", "error", "-print_format", "json",
+        "-show_format", "-show_streams", str(path),
+    ]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise UnplayableSource("the file could not be read in time (damaged or not a video)") from None
+    if done.returncode != 0:
+        raise UnplayableSource(_reason_from_ffprobe_error(done.stderr))
+    return json.loads(done.stdout or "{}")
+
+
+def _reason_from_ffprobe_error(stderr: str) -> str:
+    text = stderr.lower()
+    if "moov atom not found" in text:
+        return "the file is truncated or incomplete (its index is missing): upload it again"
+    if "invalid data found" in text:
+        return "not a video file"
+    last = stderr.strip().splitlines()[-1:] or ["unknown error"]
+    return f"not a readable video file ({last[0].strip()[:200]})"
+
+
+def source_info(report: dict, max_duration: float = MAX_DURATION, max_pixels: int = MAX_PIXELS) -> SourceInfo:
+    """Turn an ffprobe JSON report into a SourceInfo, applying the preflight rules."""
+    streams = report.get("streams", [])
+    fmt = report.get("format", {})
+    # Cover art in audio files shows up as a video stream flagged attached_pic: it is not a video.
+    videos = [
+        s for s in streams
+        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+    ]
+    audios = [s for s in streams if s.get("codec_type") == "audio"]
+    if not videos:
+        raise UnplayableSource("no video stream (audio-only or not a video file)" if audios else "no video stream")
+    video = videos[0]
+    format_name = fmt.get("format_name", "")
+    if format_name in _STILL_IMAGE_FORMATS or format_name.endswith("_pipe"):
+        raise UnplayableSource("a still image, not a video")
+
+    coded_w, coded_h = int(video.get("width") or 0), int(video.get("height") or 0)
+    if coded_w <= 0 or coded_h <= 0:
+        raise UnplayableSource("the video stream has no picture size")
+    rotation = _rotation(video)
+    width, height = _displayed_size(coded_w, coded_h, video.get("sample_aspect_ratio"), rotation)
+    _check_dimensions(width, height, max_pixels)
+
+    duration = _duration(fmt, video)
+    if duration <= 0:
+        raise UnplayableSource("zero duration")
+    if duration > max_duration:
+        raise UnplayableSource(
+            f"longer than the {_hours(max_duration)} limit ({_hours(duration)})"
+        )
+
+    bit_rate = fmt.get("bit_rate")
+    return SourceInfo(
+        width=width,
+        height=height,
+        rotation=rotation,
+        fps=_frame_rate(video),
+        duration=duration,
+        has_audio=bool(audios),
+        video_codec=video.get("codec_name", "unknown"),
+        audio_codec=audios[0].get("codec_name") if audios else None,
+        format_name=format_name,
+        bit_rate=int(bit_rate) if bit_rate and str(bit_rate).isdigit() else None,
+    )
+
+
+_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe"}
+
+
+def _rotation(video: dict) -> int:
+    """Clockwise display rotation, from the display matrix (counter-clockwise there) or the old rotate tag."""
+    for side in video.get("side_data_list", []):
+        if "rotation" in side:
+            return int(round(-float(side["rotation"]))) % 360
+    tag = video.get("tags", {}).get("rotate")
+    if tag is not None:
+        return int(round(float(tag))) % 360
+    return 0
+
+
+def _displayed_size(width: int, height: int, sar: str | None, rotation: int) -> tuple[int, int]:
+    ratio = _fraction(sar, sep=":")
+    if ratio and ratio != 1:
+        # Anamorphic sources (DVD, some broadcast) store non-square pixels: stretch the width.
+        width = max(1, round(width * ratio))
+    if rotation in (90, 270):
+        width, height = height, width
+    return width, height
+
+
+def _check_dimensions(width: int, height: int, max_pixels: int) -> None:
+    short, long = min(width, height), max(width, height)
+    if short < MIN_SIDE or width * height > max_pixels or long / short > MAX_ASPECT:
+        raise UnplayableSource(f"dimensions {width}x{height} are not supported")
+
+
+def _duration(fmt: dict, video: dict) -> float:
+    for value in (fmt.get("duration"), video.get("duration")):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(seconds):
+            return seconds
+    return 0.0
+
+
+def _frame_rate(video: dict) -> float:
+    # avg_frame_rate is right for variable-rate phone footage; r_frame_rate is the fallback
+    # (it can be a timebase-like 90000/1 for such footage, hence second choice).
+    for key in ("avg_frame_rate", "r_frame_rate"):
+        rate = _fraction(video.get(key), sep="/")
+        if rate and 0 < rate <= 1000:
+            return float(rate)
+    return 30.0
+
+
+def _fraction(text: str | None, sep: str) -> Fraction | None:
+    if not text or sep not in text:
+        return None
+    num, den = text.split(sep, 1)
+    try:
+        if int(den) == 0:
+            return None
+        return Fraction(int(num), int(den))
+    except ValueError:
+        return None
+
+
+def _hours(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min"
