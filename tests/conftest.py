@@ -1,0 +1,125 @@
+"""Shared fixtures: apps on SQLite and on PostgreSQL, clients, and signed-in users."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from videoforge import create_app
+from videoforge.db import Base
+from videoforge.identity.tokens import mint_tokens
+
+PG_ADMIN_URL = os.environ.get("VIDEOFORGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any driver error: report it as the skip reason
+        return f"PostgreSQL at {PG_ADMIN_URL} unreachable: {type(exc).__name__}: {exc}"[:300]
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A throw-away PostgreSQL database for this test session, dropped at the end."""
+    reason = _pg_reachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # on CI the server must be there: never skip silently
+        pytest.skip(reason)
+    name = f"vf_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """Each test that takes this runs twice: on a fresh SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/videoforge.db"
+        return
+    url = request.getfixturevalue("pg_url")
+    yield url
+    _truncate(url)
+
+
+@pytest.fixture
+def make_app(tmp_path, database_url):
+    """Build apps on the test's database with an instance folder in tmp_path; overrides as keyword arguments."""
+    apps = []
+
+    def factory(**overrides):
+        settings = {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+            "STORAGE_PATH": str(tmp_path / "storage"),
+            "WORKER_IN_PROCESS": False,
+            "LOG_LEVEL": "WARNING",
+            "TESTING": True,
+        }
+        settings.update(overrides)
+        app = create_app(**settings)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        db = app.extensions.get("videoforge.db")
+        if db is not None:
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The all-in-one app (every installed module) on the test's database."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def token_for(app, *, sub: str | None = None, email: str | None = None, groups=(), ttl: int = 600) -> str:
+    """An access token from the app's local issuer, as sign-in would give."""
+    from videoforge.identity.setup import local_issuer_url
+
+    sub = sub or str(uuid.uuid4())
+    tokens = mint_tokens(app.extensions["videoforge.signing_key"], issuer=local_issuer_url(app.config),
+                         client_id=app.config["AUTH_CLIENT_ID"], sub=sub,
+                         email=email or f"{secrets.token_hex(4)}@example.test", groups=list(groups), ttl=ttl)
+    return tokens["access_token"]
+
+
+@pytest.fixture
+def auth_headers(app):
+    """Make bearer headers for a new user: `auth_headers()`, `auth_headers(groups=["admin"])`."""
+
+    def make(**kwargs):
+        return {"Authorization": f"Bearer {token_for(app, **kwargs)}"}
+
+    return make

@@ -1,0 +1,5 @@
+"""`python -m videoforge` runs the CLI."""
+
+from videoforge.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""Configuration: core defaults, layered sources, typed environment parsing and start-up validation."""
+
+from __future__ import annotations
+
+import os
+import runpy
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "VIDEOFORGE_"
+
+DATABASE_URL = ""
+"""SQLAlchemy URL; empty means a SQLite file in the instance folder."""
+MODULES: list[str] = []
+"""Modules enabled in this process; empty means every installed module."""
+REMOTE_MODULES: dict[str, str] = {}
+"""Modules served elsewhere, as name=url pairs; the gateway proxies their URL prefix."""
+STORAGE_BACKEND = "local"
+"""Object store adapter: `local` (a folder, app-signed URLs) or `s3`."""
+STORAGE_PATH = ""
+"""Folder of the local object store; empty means `storage/` in the instance folder."""
+S3_BUCKET = ""
+"""Bucket for the s3 storage backend."""
+S3_ENDPOINT_URL = ""
+"""S3 endpoint override for S3-compatible servers; empty means AWS."""
+S3_PUBLIC_ENDPOINT_URL = ""
+"""Endpoint that browsers use in presigned URLs, when it differs from S3_ENDPOINT_URL."""
+S3_REGION = "us-east-1"
+"""Region used for signing S3 requests."""
+S3_ADDRESSING_STYLE = "path"
+"""`path` or `virtual` bucket addressing."""
+QUEUE_BACKEND = "sql"
+"""Job queue adapter: `sql` (a table in the database) or `sqs`."""
+SQS_QUEUE_URL = ""
+"""URL of the SQS job queue."""
+SQS_DLQ_URL = ""
+"""URL of the SQS dead-letter queue."""
+SQS_ENDPOINT_URL = ""
+"""SQS endpoint override for SQS-compatible servers."""
+SQS_REGION = "us-east-1"
+"""Region of the SQS queues."""
+QUEUE_VISIBILITY_TIMEOUT = 120
+"""Seconds a received job stays hidden before it is redelivered (the worker extends it while working)."""
+QUEUE_MAX_RECEIVES = 3
+"""Receives after which a job is dead-lettered."""
+AUTH_BACKEND = "local"
+"""Identity provider: `local` (embedded issuer) or `cognito`."""
+AUTH_ISSUER = ""
+"""`iss` of local tokens; empty means the app's public URL + /api/auth."""
+AUTH_SIGNING_KEY = ""
+"""PEM private key of the local issuer; empty means one created in the instance folder."""
+AUTH_ACCESS_TOKEN_TTL = 3600
+"""Lifetime of local access and id tokens, in seconds."""
+AUTH_REFRESH_TOKEN_TTL = 30 * 24 * 3600
+"""Lifetime of local refresh tokens, in seconds."""
+AUTH_CLIENT_ID = "videoforge-web"
+"""Client id that local tokens carry and the verifier requires."""
+AUTH_ADMIN_EMAILS: list[str] = []
+"""Emails that get the `admin` group when their local account is created."""
+COGNITO_REGION = ""
+"""Region of the Cognito user pool."""
+COGNITO_USER_POOL_ID = ""
+"""Cognito user pool id."""
+COGNITO_CLIENT_ID = ""
+"""Cognito app client id."""
+COGNITO_JWKS_URL = ""
+"""JWKS URL override (default: derived from region and pool id)."""
+COGNITO_ISSUER = ""
+"""Issuer override (default: derived from region and pool id)."""
+COGNITO_DOMAIN = ""
+"""Hosted UI domain, e.g. https://example.auth.us-east-1.amazoncognito.com."""
+PUBLIC_URL = "http://127.0.0.1:5000"
+"""Base URL browsers reach this app at; local signed URLs and the local issuer use it."""
+CORS_ORIGINS: list[str] = []
+"""Origins allowed to call the API from a browser (the same origin needs none)."""
+WORKER_IN_PROCESS = True
+"""Run processor workers inside the web process (all-in-one); ignored without the processor module."""
+LOG_FORMAT = "json"
+"""`json` lines or `text`."""
+LOG_LEVEL = "INFO"
+"""Root log level."""
+SECRET_KEY = ""
+"""Key for app-signed URLs; empty means one created in the instance folder."""
+MAX_CONTENT_LENGTH = 1024 * 1024
+"""Largest JSON request body in bytes (video bytes never pass through the API)."""
+AUTO_MIGRATE = True
+"""Apply pending migrations at start-up (all-in-one); split deployments run `videoforge db upgrade` instead."""
+URL_PREFIXES: dict[str, str] = {"web": ""}
+"""Blueprint name to URL prefix, where it should differ from /api/<name>."""
+
+CORE_DEFAULTS = {k: v for k, v in dict(globals()).items() if k.isupper() and k != "ENV_PREFIX"}
+
+BACKENDS = {
+    "STORAGE_BACKEND": ("local", "s3"),
+    "QUEUE_BACKEND": ("sql", "sqs"),
+    "AUTH_BACKEND": ("local", "cognito"),
+    "LOG_FORMAT": ("json", "text"),
+}
+URL_KEYS = ("PUBLIC_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
+            "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN")
+
+
+class ConfigError(Exception):
+    """A configuration value that stops start-up; the message names the key."""
+
+
+def defaults_of(namespace) -> dict[str, Any]:
+    """Upper-case names of a config module (a module's `config.py`) as a dict."""
+    return {k: getattr(namespace, k) for k in dir(namespace) if k.isupper()}
+
+
+def read_settings_file(path: str) -> dict[str, Any]:
+    """Upper-case names defined by a Python settings file (Flask's convention)."""
+    if not os.path.isfile(path):
+        raise ConfigError(f"VIDEOFORGE_SETTINGS: no such file {path!r}")
+    return {k: v for k, v in runpy.run_path(path).items() if k.isupper()}
+
+
+def parse_env_value(key: str, raw: str, default: Any) -> Any:
+    """Parse one environment string into the type of its default."""
+    try:
+        if isinstance(default, bool):
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, dict):
+            pairs = [p.split("=", 1) for p in raw.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError(raw)
+            return {name.strip(): value.strip() for name, value in pairs}
+        if isinstance(default, (list, tuple)):
+            items = [p.strip() for p in raw.split(",") if p.strip()]
+            if default and all(isinstance(d, int) for d in default):
+                return [int(i) for i in items]
+            return items
+    except ValueError:
+        kind = type(default).__name__
+        raise ConfigError(f"{ENV_PREFIX}{key}: {raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def layered(defaults: dict[str, Any], overrides: dict[str, Any], environ=os.environ) -> dict[str, Any]:
+    """Defaults < settings file < overrides < VIDEOFORGE_* environment."""
+    merged = dict(defaults)
+    settings = overrides.get("SETTINGS") or environ.get(ENV_PREFIX + "SETTINGS")
+    if settings:
+        merged.update(read_settings_file(settings))
+    merged.update(overrides)
+    for name, raw in environ.items():
+        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "SETTINGS":
+            key = name[len(ENV_PREFIX):]
+            merged[key] = parse_env_value(key, raw, merged.get(key, defaults.get(key, "")))
+    return merged
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Stop start-up with one clear line for an unknown backend or a malformed URL."""
+    for key, allowed in BACKENDS.items():
+        if config.get(key) not in allowed:
+            raise ConfigError(f"{ENV_PREFIX}{key}: {config.get(key)!r} is not one of {', '.join(allowed)}")
+    urls = [(key, config.get(key)) for key in URL_KEYS]
+    urls += [(f"REMOTE_MODULES[{name}]", url) for name, url in (config.get("REMOTE_MODULES") or {}).items()]
+    for key, value in urls:
+        if value and not is_http_url(value):
+            raise ConfigError(f"{ENV_PREFIX}{key}: {value!r} is not an http(s) URL")
+    if config["STORAGE_BACKEND"] == "s3" and not config.get("S3_BUCKET"):
+        raise ConfigError(f"{ENV_PREFIX}S3_BUCKET: required when STORAGE_BACKEND is s3")
+    if config["QUEUE_BACKEND"] == "sqs" and not config.get("SQS_QUEUE_URL"):
+        raise ConfigError(f"{ENV_PREFIX}SQS_QUEUE_URL: required when QUEUE_BACKEND is sqs")
+    if config["AUTH_BACKEND"] == "cognito":
+        for key in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"):
+            if not config.get(key):
+                raise ConfigError(f"{ENV_PREFIX}{key}: required when AUTH_BACKEND is cognito")
+
+
+def is_http_url(value: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

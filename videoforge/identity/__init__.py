@@ -1,0 +1,95 @@
+"""Identity: who is calling. `require_user` and `require_group` guard views in every module."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from flask import current_app, g, request
+from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from videoforge.db import get_session
+from videoforge.identity.verifier import Identity, InvalidToken
+from videoforge.models import User
+
+
+def bearer_token() -> str | None:
+    """The request's bearer token, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def authenticate(required: bool = True) -> Identity | None:
+    """Verify the bearer token once per request; 401 in the one JSON shape when it is missing or bad."""
+    if "identity" in g:
+        return g.identity
+    token = bearer_token()
+    if token is None:
+        if required:
+            abort(401, message="Sign in first: no bearer token.", headers={"WWW-Authenticate": "Bearer"})
+        return None
+    try:
+        g.identity = current_app.extensions["videoforge.verifier"].verify(token)
+    except InvalidToken as exc:
+        current_app.logger.info("rejected token: %s", exc)
+        abort(401, message="The bearer token is not valid.",
+              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return g.identity
+
+
+def current_user(required: bool = True) -> User | None:
+    """The calling user's row, created on first sight of their `sub`; groups follow the token."""
+    if "user" in g:
+        return g.user
+    identity = authenticate(required)
+    if identity is None:
+        return None
+    g.user = user_for(get_session(), identity)
+    return g.user
+
+
+def user_for(session, identity: Identity) -> User:
+    """Find or create the user for a verified identity (a race on first sight is settled by the unique `sub`)."""
+    user = session.scalars(select(User).where(User.sub == identity.sub)).first()
+    if user is None:
+        user = User(sub=identity.sub, email=identity.email, groups=list(identity.groups))
+        session.add(user)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            user = session.scalars(select(User).where(User.sub == identity.sub)).one()
+    elif list(identity.groups) != list(user.groups or []):
+        user.groups = list(identity.groups)
+        session.commit()
+    return user
+
+
+def require_user(view: Callable) -> Callable:
+    """Only signed-in callers pass."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        current_user()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_group(name: str) -> Callable[[Callable], Callable]:
+    """Only callers in the group pass (403 otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if name not in (user.groups or []):
+                abort(403, message=f"Only members of {name!r} may do this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,119 @@
+"""One token verifier for the local issuer and Cognito: RS256 by `kid`, issuer, expiry, token use and client id."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+LEEWAY_SECONDS = 30
+REFETCH_INTERVAL = 60.0
+
+
+class InvalidToken(Exception):
+    """The token is not one this app accepts; the message says why (for logs, not for callers)."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a verified token speaks for."""
+
+    sub: str
+    email: str | None
+    groups: tuple[str, ...]
+    claims: dict
+
+
+class JwksSource:
+    """A JWKS document fetched over HTTP, cached, refetched on an unknown `kid` at most once a minute."""
+
+    def __init__(self, url: str, fetch: Callable[[str], dict] | None = None, clock=time.monotonic):
+        self.url = url
+        self._fetch = fetch or _fetch_json
+        self._clock = clock
+        self._keys: KeySet | None = None
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def keyset(self, kid: str | None) -> KeySet:
+        with self._lock:
+            known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
+            if not known and self._clock() - self._fetched_at >= REFETCH_INTERVAL:
+                self._fetched_at = self._clock()
+                try:
+                    self._keys = KeySet.import_key_set(self._fetch(self.url))
+                except Exception as exc:  # network or JSON trouble: keep the old keys, fail this token
+                    if self._keys is None:
+                        raise InvalidToken(f"cannot fetch JWKS: {type(exc).__name__}") from None
+            if self._keys is None:
+                raise InvalidToken("no JWKS yet")
+            return self._keys
+
+
+class StaticKeys:
+    """Keys known in-process (the local issuer verifying its own tokens)."""
+
+    def __init__(self, keys: Callable[[], KeySet]):
+        self._keys = keys
+
+    def keyset(self, kid: str | None) -> KeySet:
+        return self._keys()
+
+
+class Verifier:
+    """Checks a bearer token completely; anything off raises InvalidToken."""
+
+    def __init__(self, source, *, issuer: str, client_id: str, now: Callable[[], float] = time.time):
+        self.source = source
+        self.issuer = issuer
+        self.client_id = client_id
+        self.now = now
+
+    def verify(self, token: str, token_use: str = "access") -> Identity:
+        header = _header_of(token)
+        if header.get("alg") != "RS256":
+            raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
+        keys = self.source.keyset(header.get("kid"))
+        try:
+            decoded = jwt.decode(token, keys, algorithms=["RS256"])
+        except JoseError as exc:
+            raise InvalidToken(f"signature: {exc.error}") from None
+        claims = decoded.claims
+        registry = jwt.JWTClaimsRegistry(
+            now=int(self.now()), leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": self.issuer},
+            sub={"essential": True},
+            exp={"essential": True},
+            token_use={"essential": True, "value": token_use},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise InvalidToken(f"claims: {exc.error} {exc.description or ''}".strip()) from None
+        audience = claims.get("client_id") if token_use == "access" else claims.get("aud")
+        if audience != self.client_id:
+            raise InvalidToken("token was issued to another client")
+        return Identity(sub=claims["sub"], email=claims.get("email"),
+                        groups=tuple(claims.get("cognito:groups") or ()), claims=claims)
+
+
+def _header_of(token: str) -> dict:
+    import base64
+
+    try:
+        head = token.split(".")[0]
+        return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, IndexError):
+        raise InvalidToken("malformed token") from None
+
+
+def _fetch_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - operator-configured URL
+        return json.load(response)

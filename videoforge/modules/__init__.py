@@ -1,0 +1,55 @@
+"""Module declarations and their discovery through the `videoforge.modules` entry-point group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Callable, Sequence
+
+from videoforge.config import ConfigError
+
+ENTRY_POINT_GROUP = "videoforge.modules"
+
+
+@dataclass(frozen=True)
+class Module:
+    """What a module brings to the app: its blueprints, config defaults, commands and hooks."""
+
+    name: str
+    blueprints: Callable[[], Sequence[Any]] = lambda: ()
+    """Returns the module's blueprints; called only when the module is mounted locally."""
+    config: Any = None
+    """A namespace (the module's config.py) of upper-case defaults."""
+    cli: Callable[[], Sequence[Any]] = lambda: ()
+    """Returns click commands added to the `videoforge` group."""
+    setup: Callable[[Any], None] | None = None
+    """Called with the app after blueprints are registered (wire ports, start threads)."""
+    needs_database: bool = True
+    order: int = 50
+    """Registration order; the web client's catch-all comes last."""
+    depends: Sequence[str] = field(default_factory=tuple)
+
+
+def installed_modules() -> dict[str, Any]:
+    """Installed module names mapped to their (not yet loaded) entry points."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def select_modules(enabled: Sequence[str], remote: dict[str, str]) -> list[Module]:
+    """Load the enabled modules only, so a process never imports code it does not serve."""
+    installed = installed_modules()
+    names = list(enabled) or sorted(n for n in installed if n not in remote)
+    unknown = [n for n in list(names) + list(remote) if n not in installed]
+    if unknown:
+        raise ConfigError(
+            f"VIDEOFORGE_MODULES: unknown module {', '.join(sorted(set(unknown)))}; installed: "
+            f"{', '.join(sorted(installed)) or 'none'} (re-run `pip install -e .` after adding one)"
+        )
+    both = sorted(set(names) & set(remote))
+    if both:
+        raise ConfigError(f"VIDEOFORGE_REMOTE_MODULES: {', '.join(both)} is both local and remote")
+    modules = [installed[name].load() for name in names]
+    for module in modules:
+        if not isinstance(module, Module):
+            raise ConfigError(f"VIDEOFORGE_MODULES: entry point {module!r} is not a videoforge Module")
+    return sorted(modules, key=lambda m: (m.order, m.name))

@@ -1,0 +1,23 @@
+"""Gallery defaults: upload limits, multipart plan and quotas."""
+
+UPLOAD_MAX_SIZE = 5 * 1024**3
+"""Largest accepted upload in bytes."""
+MULTIPART_THRESHOLD = 64 * 1024**2
+"""Uploads at least this large get a multipart plan instead of one PUT."""
+MULTIPART_PART_SIZE = 16 * 1024**2
+"""Part size of multipart plans (at least 8 MiB; S3 needs 5 MiB)."""
+UPLOAD_URL_EXPIRY = 6 * 3600
+"""Seconds an upload URL stays valid."""
+UPLOAD_TTL = 24 * 3600
+"""Seconds an upload may wait in awaiting_upload before housekeeping removes it."""
+ALLOWED_CONTENT_TYPES = ["video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo",
+                         "video/mpeg", "video/ogg", "video/3gpp", "video/x-m4v", "application/octet-stream"]
+"""Declared content types accepted for uploads."""
+ALLOWED_EXTENSIONS = ["mp4", "m4v", "mov", "webm", "mkv", "avi", "mpg", "mpeg", "ogv", "3gp", "ts", "mts"]
+"""File extensions accepted for uploads."""
+TITLE_MAX_LENGTH = 200
+"""Longest title in characters."""
+QUOTA_VIDEOS = 500
+"""Videos a user may have at once."""
+QUOTA_BYTES = 50 * 1024**3
+"""Source bytes a user may have at once."""

@@ -1,0 +1,1 @@
+"""Ports: the small protocols VideoForge needs from the outside world, each with its adapters."""

@@ -1,0 +1,63 @@
+"""Job queue port: at-least-once delivery with visibility timeouts, receive counts and dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass
+class Message:
+    """A received job; `receipt` proves this receive and is what delete/extend/release take."""
+
+    id: str
+    body: dict[str, Any]
+    receipt: str
+    receive_count: int
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """Visible (waiting), in flight (received, not deleted) and dead-lettered messages."""
+
+    visible: int
+    in_flight: int
+    dead: int
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message that ran out of receives."""
+
+    id: str
+    body: dict[str, Any]
+    receive_count: int
+    error: str | None
+
+
+class Queue(Protocol):
+    """What every queue adapter offers."""
+
+    transactional: bool
+    """True when `send(..., session=s)` joins the caller's database transaction (the SQL table)."""
+
+    def send(self, body: dict[str, Any], *, delay: int = 0, session: Any = None) -> str: ...
+    def receive(self, *, max_messages: int = 1, wait_seconds: float = 0,
+                visibility_timeout: int | None = None) -> list[Message]: ...
+    def delete(self, message: Message) -> None: ...
+    def extend(self, message: Message, seconds: int) -> None: ...
+    def release(self, message: Message, *, delay: int = 0, error: str | None = None) -> None: ...
+    def depth(self) -> QueueDepth: ...
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
+    def redrive(self, ids: list[str] | None = None) -> int: ...
+
+
+def make_queue(config: dict[str, Any], db: Any) -> Queue:
+    """The adapter named by QUEUE_BACKEND; boto3 is imported only for sqs."""
+    if config["QUEUE_BACKEND"] == "sqs":
+        from videoforge.ports.queue.sqs import SqsQueue
+
+        return SqsQueue.from_config(config)
+    from videoforge.ports.queue.sql import SqlQueue
+
+    return SqlQueue.from_config(config, db)

@@ -1,0 +1,51 @@
+"""Object store port: presigned uploads (single and multipart), signed reads, and file transfer for the worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    """A multipart part the store already holds."""
+
+    number: int
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PresignedPut:
+    """A single PUT the browser sends the bytes with."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    method: str = "PUT"
+
+
+class Storage(Protocol):
+    """What every object store adapter offers."""
+
+    def presign_put(self, key: str, size: int, content_type: str, expires_in: int) -> PresignedPut: ...
+    def presign_get(self, key: str, expires_in: int) -> str: ...
+    def create_multipart(self, key: str, content_type: str) -> str: ...
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str: ...
+    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]: ...
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None: ...
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+    def size_of(self, key: str) -> int | None: ...
+    def upload_file(self, key: str, path: str, content_type: str) -> None: ...
+    def download_file(self, key: str, path: str) -> None: ...
+    def delete_prefix(self, prefix: str) -> int: ...
+
+
+def make_storage(config: dict[str, Any]) -> Storage:
+    """The adapter named by STORAGE_BACKEND; boto3 is imported only for s3."""
+    if config["STORAGE_BACKEND"] == "s3":
+        from videoforge.ports.storage.s3 import S3Storage
+
+        return S3Storage.from_config(config)
+    from videoforge.ports.storage.local import LocalStorage
+
+    return LocalStorage.from_config(config)

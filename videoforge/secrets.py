@@ -1,0 +1,59 @@
+"""Resolve `secretsmanager:<id>[#<json-key>]` config values through AWS Secrets Manager, once per process."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from videoforge.config import ConfigError
+
+PREFIX = "secretsmanager:"
+_cache: dict[str, str] = {}
+_lock = threading.Lock()
+
+
+def resolve_secrets(config: dict[str, Any], client_factory=None) -> None:
+    """Replace every secret reference in place; the values are never logged."""
+    for key, value in list(config.items()):
+        if isinstance(value, str) and value.startswith(PREFIX):
+            config[key] = resolve(key, value[len(PREFIX):], client_factory)
+
+
+def resolve(key: str, reference: str, client_factory=None) -> str:
+    """One reference: `secret-id` for a plain string, `secret-id#field` for a JSON secret's field."""
+    secret_id, _, field = reference.partition("#")
+    if not secret_id:
+        raise ConfigError(f"VIDEOFORGE_{key}: empty Secrets Manager reference")
+    raw = _secret_string(key, secret_id, client_factory)
+    if not field:
+        return raw
+    try:
+        value = json.loads(raw)[field]
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"VIDEOFORGE_{key}: secret {secret_id!r} has no JSON field {field!r}") from None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _secret_string(key: str, secret_id: str, client_factory) -> str:
+    with _lock:
+        if secret_id not in _cache:
+            client = (client_factory or _default_client)()
+            try:
+                _cache[secret_id] = client.get_secret_value(SecretId=secret_id)["SecretString"]
+            except Exception as exc:  # botocore raises many kinds; the key and id are what the operator needs
+                raise ConfigError(
+                    f"VIDEOFORGE_{key}: cannot read secret {secret_id!r} ({type(exc).__name__})") from None
+        return _cache[secret_id]
+
+
+def _default_client():
+    import boto3  # only processes that use secrets pay for boto3's import
+
+    return boto3.client("secretsmanager")
+
+
+def clear_cache() -> None:
+    """Forget resolved secrets (tests; rotation on restart)."""
+    with _lock:
+        _cache.clear()
