@@ -15,8 +15,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('topic', sa.String(length=64), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -28,13 +28,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('queue', sa.String(length=64), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('visible_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('visible_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('receive_count', sa.Integer(), nullable=False),
     sa.Column('receipt', sa.String(length=64), nullable=True),
     sa.Column('dead', sa.Boolean(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('first_received_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('first_received_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('queue_messages', schema=None) as batch_op:
@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.create_table('sign_in_failures',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('key', sa.String(length=400), nullable=False),
-    sa.Column('at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_enabled', sa.Boolean(), nullable=False),
-    sa.Column('created_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email'),
     sa.UniqueConstraint('sub')
@@ -69,10 +69,10 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('family', sa.String(length=32), nullable=False),
-    sa.Column('expires_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
@@ -102,11 +102,11 @@ def upgrade() -> None:
     sa.Column('height', sa.Integer(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.String(length=64), nullable=True),
-    sa.Column('created_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('queued_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('started_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', videoforge.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -126,7 +126,7 @@ def upgrade() -> None:
     sa.Column('codecs', sa.String(length=100), nullable=True),
     sa.Column('key', sa.String(length=400), nullable=False),
     sa.Column('complete', sa.Boolean(), nullable=False),
-    sa.Column('created_at', videoforge.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['video_id'], ['videos.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('video_id', 'kind', 'rung')
