@@ -38,6 +38,7 @@ class Storage(Protocol):
     def upload_file(self, key: str, path: str, content_type: str) -> None: ...
     def download_file(self, key: str, path: str) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
+    def read_bytes(self, key: str) -> bytes: ...
 
 
 def make_storage(config: dict[str, Any]) -> Storage:
@@ -49,3 +50,11 @@ def make_storage(config: dict[str, Any]) -> Storage:
     from videoforge.ports.storage.local import LocalStorage
 
     return LocalStorage.from_config(config)
+
+
+def get_storage(app) -> Storage:
+    """The app's storage adapter, made on first use (a Lambda that never touches storage never imports boto3)."""
+    storage = app.extensions.get("videoforge.storage")
+    if storage is None:
+        storage = app.extensions["videoforge.storage"] = make_storage(app.config)
+    return storage

@@ -1,0 +1,34 @@
+"""Streaming schemas: playback info and its renditions."""
+
+from marshmallow import Schema, fields
+
+
+class RenditionSchema(Schema):
+    name = fields.String(metadata={"example": "720p"})
+    width = fields.Integer()
+    height = fields.Integer()
+    bandwidth = fields.Integer(metadata={"description": "Peak bits per second"})
+    codecs = fields.String(allow_none=True)
+    complete = fields.Boolean(metadata={"description": "False while the rung is still growing"})
+
+
+class PlaybackSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    status = fields.String(metadata={"description": "awaiting_upload, queued, processing, ready or failed"})
+    playable = fields.Boolean(metadata={"description": "True once the lowest rung has its first segment"})
+    progress = fields.Float()
+    stage = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    duration = fields.Float(allow_none=True)
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    poster_url = fields.String(allow_none=True)
+    thumbnails_url = fields.String(allow_none=True)
+    master_url = fields.String(allow_none=True)
+    expires_in = fields.Integer(metadata={"description": "Seconds the signed URLs stay valid"})
+    renditions = fields.List(fields.Nested(RenditionSchema))
+
+
+class PlaylistQuerySchema(Schema):
+    token = fields.String(load_default=None, metadata={"description": "Playback token from the playback info"})
