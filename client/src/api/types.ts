@@ -1,0 +1,124 @@
+/** Shapes of the backend's JSON, as the API contract in DESIGN.md names them. */
+
+export type VideoStatus = "awaiting_upload" | "queued" | "processing" | "ready" | "failed";
+export type Visibility = "public" | "unlisted" | "private";
+
+export interface Video {
+  id: string;
+  title: string;
+  description?: string | null;
+  visibility: Visibility;
+  status: VideoStatus;
+  progress?: number | null;
+  stage?: string | null;
+  error?: string | null;
+  duration?: number | null;
+  width?: number | null;
+  height?: number | null;
+  created_at?: string;
+  updated_at?: string;
+  poster_url?: string | null;
+  queue_position?: number | null;
+  estimated_start_seconds?: number | null;
+  owner?: string | null;
+}
+
+export interface Rendition {
+  name: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+}
+
+export interface Playback {
+  id: string;
+  status: VideoStatus;
+  duration?: number | null;
+  poster_url?: string | null;
+  thumbnails_url?: string | null;
+  master_url?: string | null;
+  renditions: Rendition[];
+  title?: string | null;
+  description?: string | null;
+  progress?: number | null;
+  stage?: string | null;
+  error?: string | null;
+}
+
+export interface Pagination {
+  total: number;
+  total_pages: number;
+  page: number;
+  page_size?: number;
+  first_page?: number;
+  last_page?: number;
+  previous_page?: number;
+  next_page?: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  id_token?: string;
+  refresh_token?: string;
+  token_type?: string;
+  expires_in: number;
+}
+
+export interface Me {
+  sub?: string;
+  email?: string;
+  groups?: string[];
+  "cognito:groups"?: string[];
+}
+
+export type AuthConfig =
+  | { flow: "local" }
+  | {
+      flow: "cognito";
+      authorize_url: string;
+      token_url: string;
+      client_id: string;
+      redirect_uri: string;
+      logout_url?: string;
+      scopes?: string[] | string;
+    };
+
+export interface SinglePutPlan {
+  method: "PUT";
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export interface MultipartPlan {
+  multipart: {
+    upload_id: string;
+    part_size: number;
+    parts: { number: number; url: string }[];
+  };
+}
+
+export interface UploadCreated {
+  video: Video;
+  upload: SinglePutPlan | MultipartPlan;
+}
+
+export interface ReceivedPart {
+  number: number;
+  etag: string;
+  size: number;
+}
+
+export interface QueueStats {
+  depth: number;
+  in_flight: number;
+  dead_letters: number;
+  workers?: number | null;
+}
+
+export interface DeadLetter {
+  id: string;
+  video_id: string;
+  receive_count: number;
+  error?: string | null;
+  [key: string]: unknown;
+}

@@ -1,0 +1,86 @@
+/** One video in a grid: poster, title, duration, status, and processing progress or failure. */
+import type { Video } from "../api/types";
+import { formatDuration, formatEta } from "../format";
+import { watchHref } from "../router";
+import { ProgressBar } from "./ProgressBar";
+import { StatusBadge } from "./StatusBadge";
+
+export function processingSummary(video: Video): string {
+  if (video.status === "queued") {
+    const parts = ["Waiting for a worker"];
+    if (video.queue_position != null) parts.push(`position ${video.queue_position}`);
+    if (video.estimated_start_seconds != null) parts.push(`starts in ~${formatEta(video.estimated_start_seconds)}`);
+    return parts.join(" · ");
+  }
+  if (video.status === "processing") {
+    const pct = video.progress != null ? `${Math.round(video.progress)}%` : "";
+    return [video.stage || "Transcoding", pct].filter(Boolean).join(" · ");
+  }
+  if (video.status === "awaiting_upload") return "Upload not finished";
+  return "";
+}
+
+export function VideoCard({
+  video,
+  onRetry,
+  retrying,
+}: {
+  video: Video;
+  onRetry?: (id: string) => void;
+  retrying?: boolean;
+}) {
+  const busy = video.status === "queued" || video.status === "processing";
+  const titleId = `video-title-${video.id}`;
+  return (
+    <article className="card" data-testid="video-card" data-video-id={video.id} data-status={video.status} aria-labelledby={titleId}>
+      <a className="card-link" href={watchHref(video.id)}>
+        <div className="poster">
+          {video.poster_url ? (
+            <img src={video.poster_url} alt="" loading="lazy" />
+          ) : (
+            <div className="poster-placeholder" aria-hidden="true">
+              ▶
+            </div>
+          )}
+          {video.duration != null && video.duration > 0 && (
+            <span className="duration" aria-label={`Duration ${formatDuration(video.duration)}`}>
+              {formatDuration(video.duration)}
+            </span>
+          )}
+        </div>
+        <h3 className="card-title" id={titleId}>
+          {video.title || "Untitled"}
+        </h3>
+      </a>
+      <div className="card-meta">
+        <StatusBadge status={video.status} />
+        {video.visibility && <span className="visibility">{video.visibility}</span>}
+      </div>
+      {busy && (
+        <div className="card-progress">
+          <ProgressBar
+            value={video.status === "processing" ? (video.progress ?? null) : null}
+            label={`Processing ${video.title}`}
+            testId="processing-progress"
+          />
+          <p className="muted small" aria-live="polite">
+            {processingSummary(video)}
+          </p>
+        </div>
+      )}
+      {video.status === "awaiting_upload" && <p className="muted small">{processingSummary(video)}</p>}
+      {video.status === "failed" && (
+        <div className="card-failure">
+          <p className="error-text small" data-testid="video-error">
+            {video.error || "Processing failed."}
+          </p>
+          {onRetry && (
+            <button type="button" className="btn btn-small" onClick={() => onRetry(video.id)} disabled={retrying}>
+              {retrying ? "Retrying…" : "Retry"}
+            </button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,72 @@
+/** Create an account on the local issuer, then sign straight in. */
+import { useState, type FormEvent } from "react";
+import { ApiError } from "../api/client";
+import { useAuth } from "../auth/AuthContext";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Field } from "../components/Field";
+import { useDocumentTitle } from "../hooks";
+
+export function SignUp() {
+  useDocumentTitle("Create account");
+  const { config, signUp, startHostedSignIn } = useAuth();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  if (config?.flow === "cognito") {
+    return (
+      <section className="auth-card" aria-labelledby="signup-heading">
+        <h1 id="signup-heading">Create account</h1>
+        <p className="muted">Accounts are created on the sign-in page.</p>
+        <button type="button" className="btn btn-primary btn-block" onClick={() => void startHostedSignIn("#/")}>
+          Continue to sign-in
+        </button>
+      </section>
+    );
+  }
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signUp(email.trim(), password);
+      window.location.hash = "#/";
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
+
+  return (
+    <section className="auth-card" aria-labelledby="signup-heading">
+      <h1 id="signup-heading">Create account</h1>
+      <form onSubmit={onSubmit} noValidate data-testid="signup-form">
+        <Field label="Email" error={fieldErrors.email}>
+          <input type="email" name="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </Field>
+        <Field label="Password" error={fieldErrors.password} hint="At least 8 characters.">
+          <input
+            type="password"
+            name="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <ErrorNotice error={error} hideFields={["email", "password"]} />
+        <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+          {busy ? "Creating…" : "Create account"}
+        </button>
+      </form>
+      <p className="auth-switch">
+        Already have an account? <a href="#/signin">Sign in</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,208 @@
+/** Pick or drop several videos, set their details, and watch each one's transfer. */
+import { useRef, useState, type DragEvent } from "react";
+import type { Visibility } from "../api/types";
+import { Field } from "../components/Field";
+import { ProgressBar } from "../components/ProgressBar";
+import { VISIBILITY_OPTIONS } from "../components/visibility";
+import { formatBytes, formatEta, formatSpeed } from "../format";
+import { useDocumentTitle } from "../hooks";
+import { watchHref } from "../router";
+import { useUploads, useUploadState } from "../upload/UploadsContext";
+import type { UploadTask } from "../upload/uploadTask";
+
+export function Upload() {
+  useDocumentTitle("Upload");
+  const { tasks, addFiles } = useUploads();
+  const [dragging, setDragging] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const onFiles = (list: FileList | null) => {
+    const files = Array.from(list ?? []);
+    if (files.length) addFiles(files);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    onFiles(e.dataTransfer.files);
+  };
+  const startable = tasks.filter((t) => t.state.phase === "ready");
+
+  return (
+    <section aria-labelledby="upload-heading">
+      <div className="page-head">
+        <h1 id="upload-heading">Upload videos</h1>
+        {startable.length > 1 && (
+          <button type="button" className="btn btn-primary" onClick={() => startable.forEach((t) => void t.start())}>
+            Upload all ({startable.length})
+          </button>
+        )}
+      </div>
+      <div
+        className={`dropzone${dragging ? " dropzone-active" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+        data-testid="dropzone"
+      >
+        <p className="dropzone-title">Drag and drop video files here</p>
+        <p className="muted">or</p>
+        <label className="btn btn-primary" htmlFor="upload-input">
+          Choose files
+        </label>
+        <input
+          ref={inputRef}
+          id="upload-input"
+          className="visually-hidden"
+          type="file"
+          accept="video/*,.mkv,.mov,.m4v,.avi,.webm"
+          multiple
+          data-testid="upload-input"
+          onChange={(e) => {
+            onFiles(e.target.files);
+            e.target.value = "";
+          }}
+        />
+        <p className="muted small">Files go straight to storage; large ones are sent in parts and can resume.</p>
+      </div>
+      {tasks.length > 0 && (
+        <ul className="upload-list" aria-label="Uploads">
+          {tasks.map((t) => (
+            <UploadRow key={t.key} task={t} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function UploadRow({ task }: { task: UploadTask }) {
+  const s = useUploadState(task);
+  const { remove } = useUploads();
+  const editable = s.phase === "ready" || s.phase === "failed";
+  const moving = s.phase === "creating" || s.phase === "uploading" || s.phase === "confirming";
+  const pct = s.size > 0 ? (s.bytesSent / s.size) * 100 : s.phase === "done" ? 100 : 0;
+  const headingId = `${s.key}-name`;
+
+  return (
+    <li className="upload-item card" data-testid="upload-item" data-phase={s.phase} aria-labelledby={headingId}>
+      <div className="upload-head">
+        <h2 className="upload-name" id={headingId}>
+          {s.fileName}
+        </h2>
+        <span className="muted small">{formatBytes(s.size)}</span>
+      </div>
+
+      {editable && (
+        <form
+          className="upload-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void task.start();
+          }}
+        >
+          <Field label="Title" error={s.fieldErrors.title}>
+            <input type="text" required maxLength={200} value={s.details.title} onChange={(e) => task.setDetails({ title: e.target.value })} />
+          </Field>
+          <Field label="Description" error={s.fieldErrors.description}>
+            <textarea rows={2} value={s.details.description} onChange={(e) => task.setDetails({ description: e.target.value })} />
+          </Field>
+          <Field label="Visibility" error={s.fieldErrors.visibility}>
+            <select value={s.details.visibility} onChange={(e) => task.setDetails({ visibility: e.target.value as Visibility })}>
+              {VISIBILITY_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          {s.error && (
+            <p className="error-text" role="alert">
+              {s.error}
+            </p>
+          )}
+          <div className="row-actions">
+            <button type="submit" className="btn btn-primary">
+              {s.phase === "failed" ? "Try again" : "Start upload"}
+            </button>
+            <button type="button" className="btn" onClick={() => remove(s.key)}>
+              Remove
+            </button>
+          </div>
+        </form>
+      )}
+
+      {!editable && (
+        <div className="upload-status">
+          <p className="upload-title">{s.details.title}</p>
+          {s.phase !== "cancelled" && (
+            <ProgressBar value={s.phase === "creating" ? null : pct} label={`Upload of ${s.fileName}`} testId="upload-progress" />
+          )}
+          <p className="muted small" aria-live="polite" data-testid="upload-stats">
+            {describe(s.phase)}
+            {(s.phase === "uploading" || s.phase === "interrupted") && (
+              <>
+                {" · "}
+                {formatBytes(s.bytesSent)} of {formatBytes(s.size)} ({Math.floor(pct)}%)
+              </>
+            )}
+            {s.phase === "uploading" && (
+              <>
+                {" · "}
+                {formatSpeed(s.bytesPerSecond)} · {formatEta(s.secondsLeft)} left
+              </>
+            )}
+          </p>
+          {s.phase === "interrupted" && s.error && (
+            <p className="error-text" role="alert">
+              {s.error}
+            </p>
+          )}
+          <div className="row-actions">
+            {s.phase === "interrupted" && (
+              <button type="button" className="btn btn-primary" onClick={() => void task.resume()}>
+                Resume
+              </button>
+            )}
+            {(moving || s.phase === "interrupted") && s.phase !== "confirming" && (
+              <button type="button" className="btn" onClick={() => void task.cancel()}>
+                Cancel
+              </button>
+            )}
+            {s.phase === "done" && s.video && (
+              <a className="btn" href={watchHref(s.video.id)}>
+                Open video
+              </a>
+            )}
+            {(s.phase === "done" || s.phase === "cancelled") && (
+              <button type="button" className="btn btn-link" onClick={() => remove(s.key)}>
+                Dismiss
+              </button>
+            )}
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}
+
+function describe(phase: string): string {
+  switch (phase) {
+    case "creating":
+      return "Preparing";
+    case "uploading":
+      return "Uploading";
+    case "interrupted":
+      return "Interrupted";
+    case "confirming":
+      return "Finishing";
+    case "done":
+      return "Uploaded — processing has started";
+    case "cancelled":
+      return "Cancelled";
+    default:
+      return phase;
+  }
+}

@@ -1,0 +1,325 @@
+/** HLS player: hls.js (or native HLS), quality menu, storyboard previews on the seek bar, keyboard controls. */
+import Hls, { type Level } from "hls.js";
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
+import { apiUrl } from "../api/client";
+import { formatBitrate, formatDuration } from "../format";
+import { cueAt } from "./storyboard";
+import { useStoryboard } from "./useStoryboard";
+
+export interface PlayerProps {
+  masterUrl: string;
+  posterUrl?: string | null;
+  thumbnailsUrl?: string | null;
+  /** Known duration; an EVENT playlist that is still growing reports less (or Infinity) itself. */
+  duration?: number | null;
+  title: string;
+  accessToken: string | null;
+  /** Changes (e.g. "processing" -> "ready") reload the source, keeping the position. */
+  reloadKey?: string;
+}
+
+interface QualityLevel {
+  index: number;
+  label: string;
+}
+
+export function levelLabel(level: Pick<Level, "height" | "bitrate" | "name">): string {
+  const name = level.height ? `${level.height}p` : level.name || "level";
+  const rate = formatBitrate(level.bitrate);
+  return rate ? `${name} (${rate})` : name;
+}
+
+const SEEK_STEP = 5;
+
+export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, accessToken, reloadKey }: PlayerProps) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const hlsRef = useRef<Hls | null>(null);
+  const tokenRef = useRef(accessToken);
+  tokenRef.current = accessToken;
+  const resumeAt = useRef(0);
+
+  const [playing, setPlaying] = useState(false);
+  const [time, setTime] = useState(0);
+  const [mediaDuration, setMediaDuration] = useState<number>(NaN);
+  const [buffered, setBuffered] = useState(0);
+  const [muted, setMuted] = useState(false);
+  const [volume, setVolume] = useState(1);
+  const [levels, setLevels] = useState<QualityLevel[]>([]);
+  const [selected, setSelected] = useState(-1);
+  const [autoLevel, setAutoLevel] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [hover, setHover] = useState<{ x: number; time: number } | null>(null);
+  const [native, setNative] = useState(false);
+  const cues = useStoryboard(thumbnailsUrl, accessToken);
+
+  useEffect(() => {
+    const video = videoRef.current!;
+    setError(null);
+    setLevels([]);
+    const source = apiUrl(masterUrl);
+    const startPosition = resumeAt.current;
+    if (Hls.isSupported()) {
+      setNative(false);
+      const hls = new Hls({
+        // A playlist still being written is an EVENT playlist: start at the beginning, not the live edge.
+        startPosition,
+        xhrSetup: (xhr, url) => {
+          const token = tokenRef.current;
+          if (token && isOwnApi(url)) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+        },
+      });
+      hlsRef.current = hls;
+      hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
+        setLevels(
+          data.levels
+            .map((level, index) => ({ index, label: levelLabel(level), height: level.height }))
+            .sort((a, b) => b.height - a.height)
+            .map(({ index, label }) => ({ index, label })),
+        );
+      });
+      hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => setAutoLevel(data.level));
+      let mediaRecoveries = 0;
+      hls.on(Hls.Events.ERROR, (_e, data) => {
+        if (!data.fatal) return;
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 2) {
+          hls.recoverMediaError();
+        } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) {
+          hls.startLoad();
+        } else {
+          setError(`Playback failed (${data.details}).`);
+        }
+      });
+      hls.loadSource(source);
+      hls.attachMedia(video);
+      return () => {
+        resumeAt.current = video.currentTime || 0;
+        hls.destroy();
+        hlsRef.current = null;
+      };
+    }
+    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      setNative(true);
+      video.src = source;
+      const seekStart = () => {
+        if (startPosition > 0) video.currentTime = startPosition;
+      };
+      video.addEventListener("loadedmetadata", seekStart, { once: true });
+      return () => {
+        resumeAt.current = video.currentTime || 0;
+        video.removeAttribute("src");
+        video.load();
+      };
+    }
+    setError("This browser cannot play HLS video.");
+    return undefined;
+  }, [masterUrl, reloadKey]);
+
+  const shownDuration = Number.isFinite(mediaDuration) && mediaDuration > 0 ? mediaDuration : (duration ?? 0);
+
+  const togglePlay = useCallback(() => {
+    const v = videoRef.current;
+    if (!v) return;
+    if (v.paused || v.ended) void v.play().catch((err: Error) => setError(`Cannot start playback: ${err.message}`));
+    else v.pause();
+  }, []);
+
+  const seekBy = (delta: number) => {
+    const v = videoRef.current;
+    if (!v) return;
+    v.currentTime = Math.max(0, Math.min(shownDuration || v.currentTime + delta, v.currentTime + delta));
+  };
+
+  const toggleMute = () => {
+    const v = videoRef.current;
+    if (v) v.muted = !v.muted;
+  };
+
+  const toggleFullscreen = () => {
+    const el = wrapRef.current;
+    if (!el) return;
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void el.requestFullscreen?.().catch(() => undefined);
+  };
+
+  const chooseLevel = (index: number) => {
+    setSelected(index);
+    if (hlsRef.current) hlsRef.current.currentLevel = index;
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const target = e.target as HTMLElement;
+    // Form controls keep their own keys (arrows on the seek slider, space on a focused button).
+    if (target.closest("input, select, textarea")) return;
+    if (target.closest("button") && (e.key === " " || e.key === "Enter")) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    switch (e.key) {
+      case " ":
+      case "k":
+      case "K":
+        togglePlay();
+        break;
+      case "ArrowLeft":
+        seekBy(-SEEK_STEP);
+        break;
+      case "ArrowRight":
+        seekBy(SEEK_STEP);
+        break;
+      case "f":
+      case "F":
+        toggleFullscreen();
+        break;
+      case "m":
+      case "M":
+        toggleMute();
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  const onSeekHover = (e: MouseEvent<HTMLDivElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    if (rect.width <= 0 || !shownDuration) return;
+    const frac = Math.max(0, Math.min(1, (e.clientX - rect.left) / rect.width));
+    setHover({ x: frac * rect.width, time: frac * shownDuration });
+  };
+
+  const cue = hover ? cueAt(cues, hover.time) : null;
+  const autoLabel = autoLevel != null && hlsRef.current?.levels[autoLevel] ? levelLabel(hlsRef.current.levels[autoLevel]) : null;
+
+  return (
+    <div
+      className="player"
+      ref={wrapRef}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      role="region"
+      aria-label={`Video player: ${title}. Keys: space or K play/pause, arrows seek, F fullscreen, M mute.`}
+      data-testid="player"
+    >
+      <video
+        ref={videoRef}
+        className="player-video"
+        poster={posterUrl ?? undefined}
+        playsInline
+        preload="metadata"
+        data-testid="player-video"
+        aria-label={title}
+        onClick={togglePlay}
+        onDoubleClick={toggleFullscreen}
+        onPlay={() => setPlaying(true)}
+        onPause={() => setPlaying(false)}
+        onEnded={() => setPlaying(false)}
+        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
+        onDurationChange={(e) => setMediaDuration(e.currentTarget.duration)}
+        onProgress={(e) => {
+          const b = e.currentTarget.buffered;
+          setBuffered(b.length ? b.end(b.length - 1) : 0);
+        }}
+        onVolumeChange={(e) => {
+          setMuted(e.currentTarget.muted);
+          setVolume(e.currentTarget.volume);
+        }}
+      />
+      {error && (
+        <div className="player-error" role="alert">
+          {error}
+        </div>
+      )}
+      <div className="player-controls">
+        <button type="button" className="ctrl" onClick={togglePlay} aria-label={playing ? "Pause" : "Play"} data-testid="play-button">
+          {playing ? "❚❚" : "▶"}
+        </button>
+        <div className="seek" onMouseMove={onSeekHover} onMouseLeave={() => setHover(null)}>
+          <div className="seek-buffered" style={{ width: shownDuration ? `${(buffered / shownDuration) * 100}%` : 0 }} />
+          <input
+            type="range"
+            className="seek-input"
+            min={0}
+            max={shownDuration || 0}
+            step={0.1}
+            value={Math.min(time, shownDuration || 0)}
+            onChange={(e) => {
+              if (videoRef.current) videoRef.current.currentTime = Number(e.target.value);
+            }}
+            aria-label="Seek"
+            aria-valuetext={`${formatDuration(time)} of ${formatDuration(shownDuration)}`}
+            data-testid="seek-bar"
+          />
+          {hover && (
+            <div className="seek-preview" style={{ left: hover.x }} aria-hidden="true" data-testid="seek-preview">
+              {cue && (
+                <div
+                  className="seek-thumb"
+                  data-testid="storyboard-thumb"
+                  style={{
+                    width: cue.w,
+                    height: cue.h,
+                    backgroundImage: `url("${cue.url}")`,
+                    backgroundPosition: `-${cue.x}px -${cue.y}px`,
+                  }}
+                />
+              )}
+              <span>{formatDuration(hover.time)}</span>
+            </div>
+          )}
+        </div>
+        <span className="time" aria-hidden="true">
+          {formatDuration(time)} / {formatDuration(shownDuration)}
+        </span>
+        <button type="button" className="ctrl" onClick={toggleMute} aria-label={muted ? "Unmute" : "Mute"} aria-pressed={muted}>
+          {muted || volume === 0 ? "🔇" : "🔊"}
+        </button>
+        <input
+          type="range"
+          className="volume"
+          min={0}
+          max={1}
+          step={0.05}
+          value={muted ? 0 : volume}
+          onChange={(e) => {
+            const v = videoRef.current;
+            if (!v) return;
+            v.volume = Number(e.target.value);
+            v.muted = v.volume === 0;
+          }}
+          aria-label="Volume"
+        />
+        <label className="visually-hidden" htmlFor="quality-menu">
+          Quality
+        </label>
+        <select
+          id="quality-menu"
+          className="quality"
+          value={selected}
+          onChange={(e) => chooseLevel(Number(e.target.value))}
+          disabled={native || levels.length === 0}
+          data-testid="quality-menu"
+          title={native ? "The browser picks the quality" : "Quality"}
+        >
+          <option value={-1}>{autoLabel && selected === -1 ? `Auto (${autoLabel})` : "Auto"}</option>
+          {levels.map((l) => (
+            <option key={l.index} value={l.index}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="ctrl" onClick={toggleFullscreen} aria-label="Fullscreen">
+          ⛶
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Our own API (relative or same-origin) gets the bearer token; presigned storage URLs never do. */
+function isOwnApi(url: string): boolean {
+  try {
+    const u = new URL(url, window.location.href);
+    return u.origin === window.location.origin && u.pathname.startsWith("/api/");
+  } catch {
+    return false;
+  }
+}

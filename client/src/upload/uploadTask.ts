@@ -1,0 +1,232 @@
+/** One file's journey: create the video, send bytes to storage (single PUT or multipart), confirm. */
+import { ApiError, type FieldErrors } from "../api/client";
+import { confirmUpload, createUpload, deleteVideo, getUploadStatus } from "../api/endpoints";
+import type { MultipartPlan, SinglePutPlan, Video, Visibility } from "../api/types";
+import { contentTypeFor } from "../format";
+import { MultipartUpload, withRetry } from "./multipart";
+import { SpeedMeter } from "./speed";
+import { putBlob, TransferError } from "./transfer";
+
+export type UploadPhase =
+  | "ready" // chosen, details editable, not started
+  | "creating"
+  | "uploading"
+  | "interrupted" // transfer failed; resume asks the server what arrived
+  | "confirming"
+  | "done"
+  | "failed" // the API refused; fix details and start again
+  | "cancelled";
+
+export interface UploadDetails {
+  title: string;
+  description: string;
+  visibility: Visibility;
+}
+
+export interface UploadSnapshot {
+  key: string;
+  fileName: string;
+  size: number;
+  phase: UploadPhase;
+  details: UploadDetails;
+  bytesSent: number;
+  bytesPerSecond: number | null;
+  secondsLeft: number | null;
+  error: string | null;
+  fieldErrors: FieldErrors;
+  video: Video | null;
+  multipart: boolean;
+}
+
+export interface UploadTaskOptions {
+  concurrency?: number;
+  attempts?: number;
+  baseDelayMs?: number;
+  now?: () => number;
+}
+
+let nextKey = 1;
+
+export class UploadTask {
+  readonly key = `upload-${nextKey++}`;
+  private snapshot: UploadSnapshot;
+  private readonly listeners = new Set<(s: UploadSnapshot) => void>();
+  private readonly meter: SpeedMeter;
+  private multipart: MultipartUpload | null = null;
+  private single: SinglePutPlan | null = null;
+  private controller = new AbortController();
+  private lastEmit = 0;
+
+  constructor(
+    readonly file: File,
+    details: UploadDetails,
+    private readonly opts: UploadTaskOptions = {},
+  ) {
+    this.meter = new SpeedMeter(5000, opts.now);
+    this.snapshot = {
+      key: this.key,
+      fileName: file.name,
+      size: file.size,
+      phase: "ready",
+      details,
+      bytesSent: 0,
+      bytesPerSecond: null,
+      secondsLeft: null,
+      error: null,
+      fieldErrors: {},
+      video: null,
+      multipart: false,
+    };
+  }
+
+  get state(): UploadSnapshot {
+    return this.snapshot;
+  }
+
+  subscribe(listener: (s: UploadSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setDetails(details: Partial<UploadDetails>): void {
+    if (this.snapshot.phase !== "ready" && this.snapshot.phase !== "failed") return;
+    this.update({ details: { ...this.snapshot.details, ...details } });
+  }
+
+  /** Creates the video and sends the file; resolves when confirmed or the task stops in another phase. */
+  async start(): Promise<void> {
+    if (this.snapshot.phase !== "ready" && this.snapshot.phase !== "failed") return;
+    this.controller = new AbortController();
+    this.update({ phase: "creating", error: null, fieldErrors: {} });
+    try {
+      const { title, description, visibility } = this.snapshot.details;
+      const created = await createUpload({
+        title: title.trim() || this.file.name,
+        filename: this.file.name,
+        size: this.file.size,
+        content_type: contentTypeFor(this.file),
+        description: description.trim() || undefined,
+        visibility,
+      });
+      if (this.cancelled) {
+        await deleteVideo(created.video.id).catch(() => undefined);
+        return;
+      }
+      this.update({ video: created.video });
+      if ("multipart" in created.upload && created.upload.multipart) {
+        const mp = (created.upload as MultipartPlan).multipart;
+        this.multipart = new MultipartUpload(this.file, mp.part_size, mp.parts, sendPartWithXhr, {
+          concurrency: this.opts.concurrency ?? 4,
+          attempts: this.opts.attempts,
+          baseDelayMs: this.opts.baseDelayMs,
+          onProgress: (bytes) => this.progress(bytes),
+        });
+        this.update({ multipart: true });
+      } else {
+        this.single = created.upload as SinglePutPlan;
+      }
+      await this.transfer();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** After an interruption: ask the server which parts arrived, then send the rest. */
+  async resume(): Promise<void> {
+    if (this.snapshot.phase !== "interrupted") return;
+    this.controller = new AbortController();
+    this.update({ phase: "uploading", error: null });
+    try {
+      if (this.multipart && this.snapshot.video) {
+        const status = await getUploadStatus(this.snapshot.video.id);
+        const fresh = status.upload && "multipart" in status.upload ? status.upload.multipart : null;
+        if (fresh?.parts) this.multipart.setUrls(fresh.parts);
+        this.multipart.applyReceived(status.parts ?? []);
+      }
+      await this.transfer();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Stops the transfer and deletes the half-made video so it does not linger in "awaiting upload". */
+  async cancel(): Promise<void> {
+    const phase = this.snapshot.phase;
+    if (phase === "done" || phase === "cancelled" || phase === "confirming") return;
+    this.update({ phase: "cancelled", bytesPerSecond: null, secondsLeft: null });
+    this.controller.abort();
+    this.multipart?.abort();
+    const video = this.snapshot.video;
+    if (video) await deleteVideo(video.id).catch(() => undefined);
+  }
+
+  private async transfer(): Promise<void> {
+    this.update({ phase: "uploading" });
+    this.meter.reset();
+    let parts: { number: number; etag: string }[] | undefined;
+    if (this.multipart) {
+      parts = await this.multipart.send();
+    } else if (this.single) {
+      const plan = this.single;
+      const signal = this.controller.signal;
+      await withRetry(
+        () =>
+          putBlob(plan.url, this.file, {
+            headers: plan.headers,
+            signal,
+            onProgress: (loaded) => this.progress(loaded),
+          }),
+        { attempts: this.opts.attempts ?? 3, baseMs: this.opts.baseDelayMs ?? 500, signal },
+      );
+    }
+    if (this.cancelled) return;
+    this.update({ phase: "confirming", bytesSent: this.file.size, secondsLeft: 0 });
+    const video = await confirmUpload(this.snapshot.video!.id, parts);
+    this.update({ phase: "done", video: { ...this.snapshot.video!, ...video }, bytesPerSecond: null });
+  }
+
+  private progress(bytes: number): void {
+    if (this.snapshot.phase !== "uploading") return;
+    this.meter.add(bytes);
+    const now = (this.opts.now ?? (() => performance.now()))();
+    // Progress events arrive far faster than anyone can read; four updates a second is plenty.
+    if (now - this.lastEmit < 250 && bytes < this.file.size) return;
+    this.lastEmit = now;
+    this.update({
+      bytesSent: bytes,
+      bytesPerSecond: this.meter.bytesPerSecond(),
+      secondsLeft: this.meter.secondsLeft(this.file.size - bytes),
+    });
+  }
+
+  /** A getter, so TypeScript does not narrow the phase across awaits. */
+  private get cancelled(): boolean {
+    return this.snapshot.phase === "cancelled";
+  }
+
+  private fail(err: unknown): void {
+    if (this.cancelled) return;
+    const base = { bytesPerSecond: null, secondsLeft: null };
+    if (err instanceof TransferError && err.kind !== "http") {
+      // The video exists and storage may hold some parts: resumable.
+      this.update({ ...base, phase: "interrupted", error: `${err.message}. Resume when the connection is back.` });
+    } else if (err instanceof TransferError) {
+      this.update({ ...base, phase: "interrupted", error: `${err.message}. Try resuming; if it keeps failing, cancel and upload again.` });
+    } else if (err instanceof ApiError && this.snapshot.video === null) {
+      this.update({ ...base, phase: "failed", error: err.message, fieldErrors: err.fieldErrors });
+    } else if (err instanceof ApiError && err.status === 0) {
+      this.update({ ...base, phase: "interrupted", error: err.message });
+    } else {
+      this.update({ ...base, phase: this.snapshot.video ? "interrupted" : "failed", error: (err as Error)?.message ?? String(err) });
+    }
+  }
+
+  private update(patch: Partial<UploadSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const listener of this.listeners) listener(this.snapshot);
+  }
+}
+
+/** Sends one multipart part with XHR and returns its ETag header. */
+const sendPartWithXhr = async (url: string, body: Blob, onProgress: (loaded: number) => void, signal: AbortSignal) =>
+  (await putBlob(url, body, { onProgress, signal })).etag;
