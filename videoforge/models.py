@@ -33,6 +33,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The 30-second step of the last accepted TOTP code, so a code cannot be replayed."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

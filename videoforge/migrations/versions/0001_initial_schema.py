@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_enabled', sa.Boolean(), nullable=False),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email'),
