@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
 import time
 import uuid
 
@@ -153,6 +155,33 @@ def test_clock_is_used_when_now_is_omitted():
     after = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stamp = url.split("X-Amz-Date=")[1][:16]
     assert before <= stamp <= after
+
+
+def test_threads_sharing_a_presigner_each_get_their_own_instant():
+    """Request threads share one presigner; its caches must never mix one thread's time into another's URL."""
+    presigner = QueryPresigner("AK", "SK", region="us-east-1", endpoint_url="http://127.0.0.1:9000")
+    reference = QueryPresigner("AK", "SK", region="us-east-1", endpoint_url="http://127.0.0.1:9000")
+    moments = [FROZEN + dt.timedelta(days=d, seconds=s) for d in (0, 1) for s in (0, 1, 2)]
+    expected = {m: reference.presign("GET", "bkt", "k", 60, now=m) for m in moments}
+    wrong = []
+
+    def work(offset):
+        for i in range(3000):
+            moment = moments[(i + offset) % len(moments)]
+            if presigner.presign("GET", "bkt", "k", 60, now=moment) != expected[moment]:
+                wrong.append(moment)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible to provoke races
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert wrong == []
 
 
 def test_default_endpoint_is_the_regional_aws_one():

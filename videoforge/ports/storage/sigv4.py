@@ -151,16 +151,14 @@ class QueryPresigner:
         if addressing_style == "virtual" and (_ipv4(self._host.rsplit(":", 1)[0]) or self._host.startswith("[")):
             raise ValueError(f"virtual-hosted addressing needs a DNS endpoint, not {self.endpoint_url!r}")
 
+        # Shared state is only ever replaced whole (one reference swap), never updated in parts, so
+        # request threads sharing a presigner each see a consistent (time, credentials, context) set.
         self._creds = _freeze(credentials)
         self._creds_second = -1  # signing second at which credentials were last re-read
-        self._keys: dict[str, bytes] = {}  # date -> derived signing key, for the current secret
-        self._pads: dict[str, tuple[Any, Any]] = {}
-        self._contexts: dict[tuple, _Context] = {}
-        self._contexts_stamp = ""
-        self._clock_second = -1
-        self._clock_stamp = ""
-        self._given_now: Any = None
-        self._given_stamp: tuple[int, str] = (-1, "")
+        self._pads: dict[tuple[str, str], tuple[Any, Any]] = {}  # (secret, date) -> HMAC states of the key
+        self._contexts: tuple[str, FrozenCredentials | None, dict] = ("", None, {})  # (stamp, creds, contexts)
+        self._clock: tuple[int, str] = (-1, "")  # (epoch second, stamp) of the clock
+        self._given: tuple[Any, tuple[int, str]] = (None, (-1, ""))  # last explicit `now` and its stamp
 
     @staticmethod
     def _parse_endpoint(endpoint_url: str) -> tuple[str, str, str]:
@@ -184,52 +182,47 @@ class QueryPresigner:
     def _stamp(self, now: Now) -> tuple[int, str]:
         if now is None:
             second = int(time.time())
-            if second != self._clock_second:
-                self._clock_second, self._clock_stamp = second, time.strftime(_STAMP, time.gmtime(second))
-            return second, self._clock_stamp
-        if now != self._given_now:
-            self._given_stamp = _stamp_of(now)
-            self._given_now = now
-        return self._given_stamp
+            clock = self._clock
+            if clock[0] != second:
+                clock = self._clock = (second, time.strftime(_STAMP, time.gmtime(second)))
+            return clock
+        given = self._given
+        if given[0] != now:
+            given = self._given = (now, _stamp_of(now))
+        return given[1]
 
     def _refresh_credentials(self, second: int) -> None:
         """Re-read non-tuple credentials at most once per signing second (an instance role rotates them)."""
         self._creds_second = second
         fresh = _freeze(self._source)
         if fresh != self._creds:
-            if fresh.secret_key != self._creds.secret_key:
-                self._keys.clear()
-                self._pads.clear()
             self._creds = fresh
-            self._contexts.clear()
-            self._contexts_stamp = ""
 
     @property
     def access_key(self) -> str:
         """The access key of the credentials last read."""
         return self._creds.access_key
 
-    def _pads_for(self, date: str) -> tuple[Any, Any]:
-        pads = self._pads.get(date)
+    def _pads_for(self, secret_key: str, date: str) -> tuple[Any, Any]:
+        pads = self._pads.get((secret_key, date))
         if pads is None:
-            if len(self._keys) > 4:  # only today's (and around midnight yesterday's) keys are useful
-                self._keys.clear()
-                self._pads.clear()
-            key = signing_key(self._creds.secret_key, date, self.region, self.service)
-            self._keys[date] = key
-            pads = self._pads[date] = _hmac_pads(key)
+            if len(self._pads) > 4:  # only today's (and around midnight yesterday's) keys are useful
+                self._pads = {}
+            key = signing_key(secret_key, date, self.region, self.service)
+            pads = self._pads[(secret_key, date)] = _hmac_pads(key)
         return pads
 
     # --- signing --------------------------------------------------------------------------------
 
-    def _context(self, method: str, bucket: str, expires_in: int, stamp: str) -> _Context:
+    def _context(
+        self, method: str, bucket: str, expires_in: int, stamp: str, creds: FrozenCredentials
+    ) -> _Context:
         if method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
         if not isinstance(bucket, str) or not bucket:
             raise ValueError("bucket must be a non-empty string")
         if isinstance(expires_in, bool) or not isinstance(expires_in, int) or not 1 <= expires_in <= MAX_EXPIRES:
             raise ValueError(f"expires_in must be an int from 1 to {MAX_EXPIRES} seconds, not {expires_in!r}")
-        creds = self._creds
         date = stamp[:8]
         scope = f"{date}/{self.region}/{self.service}/aws4_request"
         # botocore's order in the URL; the canonical form sorts them.
@@ -258,7 +251,7 @@ class QueryPresigner:
 
         cr_head = hashlib.sha256(f"{method}\n{bucket_path}/".encode())
         cr_tail = f"\n{canonical_query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD".encode()
-        inner, outer = self._pads_for(date)
+        inner, outer = self._pads_for(creds.secret_key, date)
         sts_inner = inner.copy()
         sts_inner.update(f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n".encode())
         return _Context(
@@ -291,13 +284,13 @@ class QueryPresigner:
         second, stamp = self._stamp(now)
         if second != self._creds_second and not self._static:
             self._refresh_credentials(second)
-        if stamp != self._contexts_stamp:
-            self._contexts.clear()
-            self._contexts_stamp = stamp
-        ctx_key = (method, bucket, expires_in)
-        ctx = self._contexts.get(ctx_key)
+        creds = self._creds
+        state = self._contexts
+        if state[0] != stamp or state[1] is not creds:
+            state = self._contexts = (stamp, creds, {})
+        ctx = state[2].get((method, bucket, expires_in))
         if ctx is None:
-            ctx = self._contexts[ctx_key] = self._context(method, bucket, expires_in, stamp)
+            ctx = state[2][(method, bucket, expires_in)] = self._context(method, bucket, expires_in, stamp, creds)
 
         if not isinstance(key, str) or not key:
             raise ValueError("key must be a non-empty string")
