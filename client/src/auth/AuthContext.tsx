@@ -75,7 +75,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         cfg = await api<AuthConfig>("/api/auth/config", { auth: false });
       } catch (err) {
         cfg = { flow: "local" };
-        setConfigError(err instanceof ApiError ? err.message : "Could not load the sign-in settings.");
+        const why = err instanceof ApiError ? ` (${err.status ? `server answered ${err.status}` : err.message})` : "";
+        setConfigError(`Could not load the sign-in settings${why}.`);
       }
       setConfig(cfg);
       const session = new TokenSession({
