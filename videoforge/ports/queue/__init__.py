@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import threading
 from typing import Any, Protocol
 
 
@@ -40,6 +41,10 @@ class Queue(Protocol):
 
     transactional: bool
     """True when `send(..., session=s)` joins the caller's database transaction (the SQL table)."""
+    max_receives: int
+    """Receives after which a message goes to the dead letters instead of being delivered again."""
+    visibility_timeout: int
+    """Seconds a received message stays hidden unless extended."""
 
     def send(self, body: dict[str, Any], *, delay: int = 0, session: Any = None) -> str: ...
     def receive(self, *, max_messages: int = 1, wait_seconds: float = 0,
@@ -61,3 +66,22 @@ def make_queue(config: dict[str, Any], db: Any) -> Queue:
     from videoforge.ports.queue.sql import SqlQueue
 
     return SqlQueue.from_config(config, db)
+
+
+_create_lock = threading.Lock()
+
+
+def get_queue(app: Any = None) -> Queue:
+    """The app's queue, made on first use and kept in app.extensions["videoforge.queue"]."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+    queue = app.extensions.get("videoforge.queue")
+    if queue is None:
+        with _create_lock:
+            queue = app.extensions.get("videoforge.queue")
+            if queue is None:
+                queue = make_queue(app.config, app.extensions.get("videoforge.db"))
+                app.extensions["videoforge.queue"] = queue
+    return queue
