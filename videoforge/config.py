@@ -48,7 +48,11 @@ AUTH_BACKEND = "local"
 AUTH_ISSUER = ""
 """`iss` of local tokens; empty means the app's public URL + /api/auth."""
 AUTH_SIGNING_KEY = ""
-"""PEM private key of the local issuer; empty means one created in the instance folder."""
+"""PEM private key of the local issuer (may be `secretsmanager:<id>`); empty means one created in the instance folder."""
+AUTH_RETIRED_PUBLIC_KEYS: list[str] = []
+"""PEM public keys of retired signing keys, kept in the JWKS until their tokens expire."""
+AUTH_JWKS_URL = ""
+"""Where a process that does not issue local tokens fetches the issuer's JWKS (split topologies)."""
 AUTH_ACCESS_TOKEN_TTL = 3600
 """Lifetime of local access and id tokens, in seconds."""
 AUTH_REFRESH_TOKEN_TTL = 30 * 24 * 3600
@@ -97,7 +101,7 @@ BACKENDS = {
     "LOG_FORMAT": ("json", "text"),
 }
 URL_KEYS = ("PUBLIC_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
-            "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN")
+            "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN", "AUTH_JWKS_URL")
 
 
 class ConfigError(Exception):

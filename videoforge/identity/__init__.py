@@ -47,25 +47,40 @@ def current_user(required: bool = True) -> User | None:
     identity = authenticate(required)
     if identity is None:
         return None
-    g.user = user_for(get_session(), identity)
+    verifier = current_app.extensions["videoforge.verifier"]
+    g.user = user_for(get_session(), identity, groups_from_token=verifier.groups_from_token)
     return g.user
 
 
-def user_for(session, identity: Identity) -> User:
-    """Find or create the user for a verified identity (a race on first sight is settled by the unique `sub`)."""
+def user_for(session, identity: Identity, groups_from_token: bool = True) -> User:
+    """Find or create the user for a verified identity (a race on first sight is settled by the unique `sub`).
+
+    With Cognito the token's groups are the truth and update the row; with the local issuer the row is the
+    truth (an admin demoted by the CLI loses the group at once, not when their old token expires).
+    """
     user = session.scalars(select(User).where(User.sub == identity.sub)).first()
     if user is None:
-        user = User(sub=identity.sub, email=identity.email, groups=list(identity.groups))
-        session.add(user)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            user = session.scalars(select(User).where(User.sub == identity.sub)).one()
-    elif list(identity.groups) != list(user.groups or []):
+        user = _create_user(session, identity, identity.email)
+    elif groups_from_token and list(identity.groups) != list(user.groups or []):
         user.groups = list(identity.groups)
         session.commit()
     return user
+
+
+def _create_user(session, identity: Identity, email: str | None) -> User:
+    user = User(sub=identity.sub, email=email, groups=list(identity.groups))
+    session.add(user)
+    try:
+        session.commit()
+        return user
+    except IntegrityError:
+        session.rollback()
+    existing = session.scalars(select(User).where(User.sub == identity.sub)).first()
+    if existing is not None:  # another request created it first
+        return existing
+    # The email belongs to another row (say, a local account from before a switch to Cognito): keep them apart.
+    return _create_user(session, identity, None) if email else session.scalars(
+        select(User).where(User.sub == identity.sub)).one()
 
 
 def require_user(view: Callable) -> Callable:

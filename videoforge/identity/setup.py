@@ -1,11 +1,12 @@
-"""Wire the verifier (and, for the local backend, the signing key) into the app."""
+"""Wire the verifier (and, where local tokens are issued, the signing key) into the app."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from videoforge.identity.keys import load_signing_key, public_keyset
-from videoforge.identity.verifier import JwksSource, StaticKeys, Verifier
+from videoforge.config import ConfigError
+from videoforge.identity.keys import load_retired_keys, load_signing_key, public_keyset
+from videoforge.identity.verifier import LEEWAY_SECONDS, JwksSource, StaticKeys, Verifier
 
 
 def local_issuer_url(config: dict) -> str:
@@ -13,10 +14,25 @@ def local_issuer_url(config: dict) -> str:
     return config.get("AUTH_ISSUER") or config["PUBLIC_URL"].rstrip("/") + "/api/auth"
 
 
+def cognito_region(config: dict) -> str:
+    """The pool's region: configured, or the prefix of the pool id (`eu-west-1_AbC123`)."""
+    region = config.get("COGNITO_REGION") or config["COGNITO_USER_POOL_ID"].partition("_")[0]
+    if not region:
+        raise ConfigError("VIDEOFORGE_COGNITO_REGION: required (the pool id does not start with a region)")
+    return region
+
+
 def cognito_issuer_url(config: dict) -> str:
     """Cognito's issuer for the pool, unless overridden (loopback servers use another host)."""
     return config.get("COGNITO_ISSUER") or (
-        f"https://cognito-idp.{config['COGNITO_REGION']}.amazonaws.com/{config['COGNITO_USER_POOL_ID']}")
+        f"https://cognito-idp.{cognito_region(config)}.amazonaws.com/{config['COGNITO_USER_POOL_ID']}")
+
+
+def issues_local_tokens(app: Flask) -> bool:
+    """This process holds the private key: it serves /api/auth, or was given the key, or has no JWKS URL to use."""
+    config = app.config
+    return ("auth" in app.extensions.get("videoforge.modules", {}) or bool(config.get("AUTH_SIGNING_KEY"))
+            or not config.get("AUTH_JWKS_URL"))
 
 
 def init_identity(app: Flask) -> None:
@@ -26,10 +42,17 @@ def init_identity(app: Flask) -> None:
         issuer = cognito_issuer_url(config)
         source = JwksSource(config.get("COGNITO_JWKS_URL") or issuer + "/.well-known/jwks.json")
         verifier = Verifier(source, issuer=issuer, client_id=config["COGNITO_CLIENT_ID"])
-    else:
+    elif issues_local_tokens(app):
         key = load_signing_key(config, app.instance_path)
+        # Retired keys stay published while a token they signed may still be inside its lifetime.
+        keep = int(config["AUTH_ACCESS_TOKEN_TTL"]) + LEEWAY_SECONDS
+        keys = public_keyset(key, *load_retired_keys(config, app.instance_path, keep))
         app.extensions["videoforge.signing_key"] = key
-        keys = public_keyset(key)
+        app.extensions["videoforge.jwks"] = keys
         verifier = Verifier(StaticKeys(lambda: keys), issuer=local_issuer_url(config),
-                            client_id=config["AUTH_CLIENT_ID"])
+                            client_id=config["AUTH_CLIENT_ID"], groups_from_token=False)
+    else:
+        # A split process (a gallery Lambda, say) trusts the issuer's published keys, fetched over HTTP.
+        verifier = Verifier(JwksSource(config["AUTH_JWKS_URL"]), issuer=local_issuer_url(config),
+                            client_id=config["AUTH_CLIENT_ID"], groups_from_token=False)
     app.extensions["videoforge.verifier"] = verifier

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -70,21 +71,29 @@ class StaticKeys:
 class Verifier:
     """Checks a bearer token completely; anything off raises InvalidToken."""
 
-    def __init__(self, source, *, issuer: str, client_id: str, now: Callable[[], float] = time.time):
+    def __init__(self, source, *, issuer: str, client_id: str, now: Callable[[], float] = time.time,
+                 groups_from_token: bool = True):
         self.source = source
         self.issuer = issuer
         self.client_id = client_id
         self.now = now
+        self.groups_from_token = groups_from_token
+        """Cognito owns group membership, so tokens update the user row; the local issuer's row is the authority."""
 
     def verify(self, token: str, token_use: str = "access") -> Identity:
         header = _header_of(token)
         if header.get("alg") != "RS256":
             raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
-        keys = self.source.keyset(header.get("kid"))
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("token header has no kid")
+        keys = self.source.keyset(kid)
         try:
             decoded = jwt.decode(token, keys, algorithms=["RS256"])
         except JoseError as exc:
             raise InvalidToken(f"signature: {exc.error}") from None
+        except (ValueError, TypeError):
+            raise InvalidToken("malformed token") from None
         claims = decoded.claims
         registry = jwt.JWTClaimsRegistry(
             now=int(self.now()), leeway=LEEWAY_SECONDS,
@@ -100,18 +109,25 @@ class Verifier:
         audience = claims.get("client_id") if token_use == "access" else claims.get("aud")
         if audience != self.client_id:
             raise InvalidToken("token was issued to another client")
-        return Identity(sub=claims["sub"], email=claims.get("email"),
-                        groups=tuple(claims.get("cognito:groups") or ()), claims=claims)
+        if not isinstance(claims["sub"], str) or not claims["sub"]:
+            raise InvalidToken("claims: sub is not a string")
+        groups = claims.get("cognito:groups") or ()
+        if not isinstance(groups, (list, tuple)) or not all(isinstance(g, str) for g in groups):
+            raise InvalidToken("claims: cognito:groups is not a list of names")
+        return Identity(sub=claims["sub"], email=claims.get("email"), groups=tuple(groups), claims=claims)
 
 
 def _header_of(token: str) -> dict:
-    import base64
-
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise InvalidToken("malformed token: not three dot-separated parts")
     try:
-        head = token.split(".")[0]
-        return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, IndexError):
-        raise InvalidToken("malformed token") from None
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    except ValueError:
+        raise InvalidToken("malformed token: header is not base64url JSON") from None
+    if not isinstance(header, dict):
+        raise InvalidToken("malformed token: header is not a JSON object")
+    return header
 
 
 def _fetch_json(url: str) -> dict:

@@ -1,6 +1,8 @@
-"""Auth module: the embedded identity provider (sign-up, tokens, JWKS) used when AUTH_BACKEND is local."""
+"""Auth module: the embedded identity provider (sign-up, tokens, TOTP, JWKS) and the sign-in flow for the client."""
 
+from videoforge.config import ConfigError
 from videoforge.modules import Module
+from videoforge.modules.auth import config
 
 
 def _blueprints():
@@ -9,4 +11,17 @@ def _blueprints():
     return [blp]
 
 
-module = Module(name="auth", blueprints=_blueprints)
+def _cli():
+    from videoforge.modules.auth.cli import create_user, rotate_signing_key
+
+    return [create_user, rotate_signing_key]
+
+
+def _setup(app) -> None:
+    # The web client needs the hosted UI's address to sign anyone in; say so at start, not at first sign-in.
+    if app.config["AUTH_BACKEND"] == "cognito" and not app.config.get("COGNITO_DOMAIN"):
+        raise ConfigError("VIDEOFORGE_COGNITO_DOMAIN: required when AUTH_BACKEND is cognito and this process "
+                          "serves /api/auth (the hosted UI's domain, e.g. https://NAME.auth.REGION.amazoncognito.com)")
+
+
+module = Module(name="auth", blueprints=_blueprints, config=config, cli=_cli, setup=_setup)

@@ -1,0 +1,18 @@
+"""Auth module defaults: sign-up policy, sign-in throttling, TOTP and the Cognito hosted UI."""
+
+AUTH_SIGNUP_ENABLED = True
+"""Anyone may create a local account; turn off to create accounts only with `videoforge create-user`."""
+AUTH_PASSWORD_MIN_LENGTH = 10
+"""Shortest accepted local password, in characters."""
+AUTH_SIGNIN_FAILURE_WINDOW = 15 * 60
+"""Seconds over which failed sign-ins are counted."""
+AUTH_SIGNIN_MAX_FAILURES = 5
+"""Failed sign-ins for one account within the window before it answers 429."""
+AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS = 20
+"""Failed sign-ins from one client address within the window before it answers 429."""
+AUTH_TOTP_ISSUER = "VideoForge"
+"""Name authenticator apps show beside the account."""
+COGNITO_REDIRECT_URI = ""
+"""Hosted UI callback URL registered on the app client; empty means PUBLIC_URL + "/"."""
+COGNITO_SCOPES = ["openid", "email", "profile"]
+"""OAuth scopes the web client asks the hosted UI for."""
