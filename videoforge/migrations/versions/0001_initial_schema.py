@@ -65,6 +65,20 @@ def upgrade() -> None:
     sa.UniqueConstraint('email'),
     sa.UniqueConstraint('sub')
     )
+    op.create_table('workers',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.Column('concurrency', sa.Integer(), nullable=False),
+    sa.Column('busy', sa.Integer(), nullable=False),
+    sa.Column('in_process', sa.Boolean(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workers_seen_at'), ['seen_at'], unique=False)
+
     op.create_table('refresh_tokens',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.String(length=32), nullable=False),
@@ -153,6 +167,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_refresh_tokens_family'))
 
     op.drop_table('refresh_tokens')
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workers_seen_at'))
+
+    op.drop_table('workers')
     op.drop_table('users')
     with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sign_in_failures_key'))
