@@ -4,11 +4,12 @@
 
 One run builds the variant playlist of a 2-hour video (1,800 four-second segments + init segment),
 checks that both signers produce the very same playlist at a frozen instant, then times:
-  raw HMAC      one hmac.new(key, string_to_sign, sha256).hexdigest(), the unit a signature cannot beat;
+  raw HMAC      one hmac.new(key, string_to_sign, sha256).hexdigest(), the reference unit;
   presign       QueryPresigner.presign() alone, per URL (clock read each call, as the service does);
   playlist (a)  sign_playlist() with QueryPresigner, per playlist;
   playlist (b)  sign_playlist() with boto3's generate_presigned_url per URL, per playlist.
-Medians over interleaved rounds; ratios are medians of per-round ratios, so drift hits both sides.
+Medians over interleaved rounds, in wall-clock time and in this process's CPU time (which other load
+on the machine inflates less); ratios are medians of per-round ratios, so drift hits both sides.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import platform
 import statistics
 import sys
@@ -110,9 +112,10 @@ def main() -> None:
         if i < args.boto_repeats:
             steps.insert(0 if i % 2 else len(steps), ("boto", lambda: sign_playlist(text, boto)))
         for name, step in steps:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             step()
             row[name] = time.perf_counter() - start
+            row[name + "_cpu"] = time.process_time() - cpu
         rounds.append(row)
 
     def med(name, per=1):
@@ -132,29 +135,32 @@ def main() -> None:
         "presign_us": presign_only * 1e6,
         "presign_vs_raw_hmac": med_ratio("presign", "raw"),
         "playlist_fast_ms": fast_playlist * 1e3,
+        "playlist_fast_cpu_ms": med("fast_cpu") * 1e3,
         "playlist_fast_per_url_us": fast_playlist / urls_per_playlist * 1e6,
         "playlist_fast_per_url_vs_raw_hmac": med_ratio("fast", "raw"),
         "playlist_boto_ms": boto_playlist * 1e3,
+        "playlist_boto_cpu_ms": med("boto_cpu") * 1e3,
         "playlist_boto_per_url_us": boto_playlist / urls_per_playlist * 1e6,
         "boto_vs_fast": med_ratio("boto", "fast"),
         "playlist_boto_per_url_vs_raw_hmac": med_ratio("boto", "raw"),
         "rounds": len(rounds),
         "boto_rounds": sum("boto" in r for r in rounds),
     }
+    results["load_average_1m"] = os.getloadavg()[0]
     print(json.dumps(results, indent=2))
+    r = results
     print(
-        f"\n| measurement | median | per URL | × raw HMAC |\n|---|---|---|---|\n"
-        f"| one raw HMAC-SHA256 | — | {results['raw_hmac_us']:.2f} µs | 1.0 |\n"
-        f"| QueryPresigner.presign() alone | — | {results['presign_us']:.2f} µs | "
-        f"{results['presign_vs_raw_hmac']:.2f} |\n"
-        f"| (a) 2 h playlist, QueryPresigner | {results['playlist_fast_ms']:.1f} ms | "
-        f"{results['playlist_fast_per_url_us']:.2f} µs | {results['playlist_fast_per_url_vs_raw_hmac']:.2f} |\n"
-        f"| (b) 2 h playlist, boto3 generate_presigned_url | {results['playlist_boto_ms']:.0f} ms | "
-        f"{results['playlist_boto_per_url_us']:.0f} µs | "
-        f"{results['playlist_boto_per_url_vs_raw_hmac']:.0f} |"
+        "\n| measurement | median wall (CPU) | per URL | × raw HMAC |\n|---|---|---|---|\n"
+        f"| one raw HMAC-SHA256 | — | {r['raw_hmac_us']:.2f} µs | 1.0 |\n"
+        f"| QueryPresigner.presign() alone | — | {r['presign_us']:.2f} µs | {r['presign_vs_raw_hmac']:.2f} |\n"
+        f"| (a) 2 h playlist, QueryPresigner | {r['playlist_fast_ms']:.1f} ms ({r['playlist_fast_cpu_ms']:.1f} ms) | "
+        f"{r['playlist_fast_per_url_us']:.2f} µs | {r['playlist_fast_per_url_vs_raw_hmac']:.2f} |\n"
+        f"| (b) 2 h playlist, boto3 generate_presigned_url | {r['playlist_boto_ms']:.0f} ms "
+        f"({r['playlist_boto_cpu_ms']:.0f} ms) | {r['playlist_boto_per_url_us']:.0f} µs | "
+        f"{r['playlist_boto_per_url_vs_raw_hmac']:.0f} |"
     )
-    ok = results["playlist_fast_ms"] <= 20 and results["presign_vs_raw_hmac"] <= 3
-    print(f"\ntargets (≤ 20 ms per playlist, presign ≤ 3× raw HMAC): {'met' if ok else 'MISSED'}")
+    ok = r["playlist_fast_ms"] <= 20 and r["playlist_fast_per_url_vs_raw_hmac"] <= 3
+    print(f"\ntargets (≤ 20 ms per playlist, ≤ 3× raw HMAC per URL): {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -114,7 +114,18 @@ class QueryPresigner:
 
     The signing key is derived once per (date, region, service) and every key-independent part of
     the canonical request and string-to-sign is prepared once per signing second, so a URL costs
-    one quote, one SHA-256 and one HMAC from prepared states.
+    one quote, one SHA-256 and one HMAC from prepared states. Safe to share between threads.
+
+    Checksums: botocore >= 1.36 computes request checksums by default (request_checksum_calculation=
+    "when_supported"), but skips that default for presigned requests, so its put_object and
+    upload_part URLs carry no x-amz-checksum-* / x-amz-sdk-checksum-algorithm (checked on 1.44.8, both
+    settings; the tests keep checking). A checksum of the empty body baked into a PUT URL would make
+    every real upload fail anyway. Callers who want S3 to verify a checksum (botocore's
+    ChecksumAlgorithm/ChecksumSHA256 Params become signed headers) are out of scope: only Host is signed.
+
+    Differences from botocore, by design: endpoint_url defaults to the regional AWS endpoint
+    (botocore's own default resolution is not mirrored), and virtual-hosted addressing refuses buckets
+    that are not DNS labels and IP endpoints instead of silently falling back to path style.
     """
 
     def __init__(
