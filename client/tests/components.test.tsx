@@ -1,0 +1,116 @@
+// @vitest-environment jsdom
+/** Components and the sign-in flow (with the TOTP step) against a loopback API. */
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { setApiBase, setAuthHooks } from "../src/api/client";
+import type { Video } from "../src/api/types";
+import { App } from "../src/App";
+import { AuthProvider } from "../src/auth/AuthContext";
+import { VideoCard } from "../src/components/VideoCard";
+import { levelLabel } from "../src/player/Player";
+import { UploadsProvider } from "../src/upload/UploadsContext";
+import { reply, startJsonServer } from "./jsonServer";
+
+let server: Awaited<ReturnType<typeof startJsonServer>> | null = null;
+afterEach(async () => {
+  cleanup();
+  await server?.close();
+  server = null;
+  setApiBase("");
+  setAuthHooks(null);
+  sessionStorage.clear();
+  window.location.hash = "";
+});
+
+const video = (patch: Partial<Video>): Video => ({
+  id: "v1",
+  title: "Beach day",
+  visibility: "private",
+  status: "ready",
+  duration: 95,
+  poster_url: null,
+  ...patch,
+});
+
+describe("VideoCard", () => {
+  it("shows a failed video's error and retries it", () => {
+    const onRetry = vi.fn();
+    render(<VideoCard video={video({ status: "failed", error: "ffprobe: not a video" })} onRetry={onRetry} />);
+    expect(screen.getByTestId("status-badge").textContent).toBe("Failed");
+    expect(screen.getByTestId("video-error").textContent).toBe("ffprobe: not a video");
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(onRetry).toHaveBeenCalledWith("v1");
+  });
+
+  it("shows processing progress and stage, and queue position while queued", () => {
+    const { rerender } = render(<VideoCard video={video({ status: "processing", progress: 42, stage: "720p" })} />);
+    const bar = screen.getByRole("progressbar");
+    expect(bar.getAttribute("aria-valuenow")).toBe("42");
+    expect(screen.getByText("720p · 42%")).toBeTruthy();
+    rerender(<VideoCard video={video({ status: "queued", queue_position: 3, estimated_start_seconds: 40 })} />);
+    expect(screen.getByText("Waiting for a worker · position 3 · starts in ~40 s")).toBeTruthy();
+    expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBeNull();
+    expect(screen.getByLabelText("Duration 1:35")).toBeTruthy();
+  });
+});
+
+describe("player helpers", () => {
+  it("labels quality levels by height and bitrate", () => {
+    expect(levelLabel({ height: 720, bitrate: 3_000_000, name: "" })).toBe("720p (3.0 Mbps)");
+    expect(levelLabel({ height: 0, bitrate: 0, name: "audio" })).toBe("audio");
+  });
+});
+
+describe("sign-in", () => {
+  it("asks for a TOTP code when the issuer requires one, then lands signed in with admin navigation", async () => {
+    server = await startJsonServer((req, res) => {
+      const path = req.path.split("?")[0];
+      if (path === "/api/auth/config") return reply(res, 200, { flow: "local" });
+      if (path === "/api/auth/token") {
+        const body = req.body as { email: string; password: string; code?: string };
+        if (body.password !== "correct horse") return reply(res, 401, { code: 401, status: "Unauthorized", message: "Wrong email or password" });
+        if (body.code !== "123456") return reply(res, 401, { code: 401, status: "Unauthorized", message: "MFA code required", errors: { mfa: "required" } });
+        return reply(res, 200, { access_token: "acc", id_token: "id", refresh_token: "ref", token_type: "Bearer", expires_in: 3600 });
+      }
+      if (path === "/api/auth/me") {
+        if (req.headers.authorization !== "Bearer acc") return reply(res, 401, { code: 401, status: "Unauthorized", message: "no" });
+        return reply(res, 200, { sub: "u1", email: "ada@example.com", groups: ["admin"] });
+      }
+      if (path === "/api/gallery/videos") return reply(res, 200, [], { "X-Pagination": JSON.stringify({ total: 0, total_pages: 1, page: 1 }) });
+      reply(res, 404, { code: 404, status: "Not Found", message: "no route" });
+    });
+    setApiBase(server.url);
+    window.location.hash = "#/signin";
+    render(
+      <AuthProvider>
+        <UploadsProvider>
+          <App />
+        </UploadsProvider>
+      </AuthProvider>,
+    );
+    const email = await screen.findByLabelText("Email");
+    fireEvent.change(email, { target: { value: "ada@example.com" } });
+    fireEvent.change(screen.getByLabelText("Password"), { target: { value: "wrong" } });
+    fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Wrong email or password");
+
+    fireEvent.change(screen.getByLabelText("Password"), { target: { value: "correct horse" } });
+    fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    const code = await screen.findByLabelText("Authentication code");
+    await waitFor(() => expect(document.activeElement).toBe(code));
+    fireEvent.change(code, { target: { value: "123456" } });
+    fireEvent.click(screen.getByRole("button", { name: "Verify" }));
+
+    expect((await screen.findByTestId("account-email")).textContent).toBe("ada@example.com");
+    expect(screen.getByRole("link", { name: "Admin" })).toBeTruthy();
+    await waitFor(() => expect(window.location.hash).toBe("#/"));
+    await act(async () => {
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+    expect(await screen.findByText("No videos yet.")).toBeTruthy();
+    const tokenPosts = server.requests.filter((r) => r.path === "/api/auth/token").map((r) => r.body);
+    expect(tokenPosts[2]).toEqual({ email: "ada@example.com", password: "correct horse", code: "123456" });
+    // The session survives a reload of the tab.
+    expect(sessionStorage.getItem("videoforge.session")).toContain('"accessToken":"acc"');
+  });
+});
