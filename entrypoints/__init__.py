@@ -1,0 +1,1 @@
+"""Deployment entrypoints: each file builds the app for one topology and binds one name."""

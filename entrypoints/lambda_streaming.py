@@ -1,0 +1,7 @@
+"""Streaming on AWS Lambda (Function URL, HTTP API or ALB): `entrypoints.lambda_streaming.handler`."""
+
+from videoforge.app import create_app
+from videoforge.lambda_adapter import make_handler
+
+# Lambdas never migrate: many cold starts at once would race; the deploy runs `videoforge db upgrade`.
+handler = make_handler(create_app(MODULES=["streaming"], AUTO_MIGRATE=False, WORKER_IN_PROCESS=False))
