@@ -1,0 +1,289 @@
+"""Local folder object store: files under one root, app-signed URLs, multipart parts in a side folder."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from videoforge.ports.storage import InvalidParts, NoSuchUpload, PresignedPut, StorageError, UploadedPart
+from videoforge.ports.storage.signing import UrlSigner, quote_key
+
+CHUNK = 1024 * 1024
+MAX_PART_SIZE = 5 * 1024**3  # S3's own limit per part
+MAX_PARTS = 10_000
+MULTIPART_DIR = ".multipart"
+URL_PREFIX = "/api/storage"
+
+# Types players and browsers need exactly; Python's table lacks or misnames several (.ts is a Qt type there).
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".ts": "video/mp2t",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".vtt": "text/vtt",
+    ".json": "application/json",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class InvalidKey(StorageError, ValueError):
+    """A key that could escape the store's folder or hide among its own files."""
+
+
+class SizeMismatch(StorageError):
+    """The bytes sent differ from the size the URL was signed for."""
+
+
+def content_type_of(key: str) -> str:
+    """The Content-Type a stored object is served with, from its extension."""
+    suffix = os.path.splitext(key)[1].lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def check_key(key: str) -> str:
+    """The key itself when it is a safe relative path; InvalidKey otherwise."""
+    if not isinstance(key, str) or not key or len(key) > 1024:
+        raise InvalidKey("a key is a non-empty string of at most 1024 characters")
+    if _CONTROL.search(key) or "\\" in key:
+        raise InvalidKey(f"key {key!r} holds a control character or backslash")
+    for segment in key.split("/"):
+        if not segment or segment.startswith("."):
+            # Also refuses "..", "." and hidden names: temp files and the multipart folder live there.
+            raise InvalidKey(f"key {key!r} has an empty, relative or hidden path segment")
+    return key
+
+
+def quoted_md5(digest: str) -> str:
+    """An ETag as S3 writes it for single-part objects: the hex MD5 in double quotes."""
+    return f'"{digest}"'
+
+
+def _bare(etag: str) -> str:
+    return etag.strip().strip('"').lower()
+
+
+class LocalStorage:
+    """The embedded object store. Browsers reach it through the app's /api/storage blueprint."""
+
+    def __init__(self, root: str | os.PathLike, base_url: str, secret: str | bytes):
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.base_url = base_url.rstrip("/")
+        self.signer = UrlSigner(secret)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LocalStorage:
+        prefix = (config.get("URL_PREFIXES") or {}).get("storage", URL_PREFIX)
+        return cls(config["STORAGE_PATH"], config["PUBLIC_URL"].rstrip("/") + prefix, config["SECRET_KEY"])
+
+    # --- paths -----------------------------------------------------------------------------------
+
+    def path_of(self, key: str) -> Path:
+        """The file that holds `key` (which need not exist)."""
+        return self.root / check_key(key)
+
+    def _upload_dir(self, key: str, upload_id: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{32}", upload_id or ""):
+            raise NoSuchUpload(f"no multipart upload {upload_id!r}")
+        folder = self.root / MULTIPART_DIR / upload_id
+        try:
+            owner = (folder / "key").read_text()
+        except FileNotFoundError:
+            raise NoSuchUpload(f"no multipart upload {upload_id!r}") from None
+        if owner != key:
+            raise NoSuchUpload(f"multipart upload {upload_id!r} is not for key {key!r}")
+        return folder
+
+    def _url(self, key: str, query: str) -> str:
+        return f"{self.base_url}/{quote_key(key)}?{query}"
+
+    # --- the Storage protocol -------------------------------------------------------------------
+
+    def presign_put(self, key: str, size: int, content_type: str, expires_in: int) -> PresignedPut:
+        check_key(key)
+        if size < 0:
+            raise ValueError("size must not be negative")
+        url = self._url(key, self.signer.query("PUT", key, expires_in, size=size))
+        return PresignedPut(url=url, headers={"Content-Type": content_type})
+
+    def presign_get(self, key: str, expires_in: int) -> str:
+        check_key(key)
+        return self._url(key, self.signer.query("GET", key, expires_in))
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        check_key(key)
+        upload_id = secrets.token_hex(16)
+        folder = self.root / MULTIPART_DIR / upload_id
+        folder.mkdir(parents=True)
+        (folder / "key").write_text(key)
+        return upload_id
+
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str:
+        check_key(key)
+        if not 1 <= number <= MAX_PARTS:
+            raise ValueError(f"part number must be 1..{MAX_PARTS}")
+        return self._url(key, self.signer.query("PUT", key, expires_in, upload=upload_id, part=number))
+
+    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        folder = self._upload_dir(key, upload_id)
+        parts = []
+        for entry in sorted(folder.glob("*.part")):
+            number = int(entry.stem)
+            parts.append(UploadedPart(number=number, etag=self._part_etag(entry), size=entry.stat().st_size))
+        return parts
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        folder = self._upload_dir(key, upload_id)
+        if not parts:
+            raise InvalidParts("a multipart upload completes with at least one part")
+        numbers = [number for number, _ in parts]
+        if numbers != sorted(set(numbers)):
+            raise InvalidParts("parts must be listed once each, in ascending order")
+        files = []
+        for number, etag in parts:
+            part = folder / f"{number:05d}.part"
+            if not part.is_file():
+                raise InvalidParts(f"part {number} has not been uploaded")
+            if _bare(self._part_etag(part)) != _bare(etag):
+                raise InvalidParts(f"part {number} has ETag {self._part_etag(part)}, not {etag}")
+            files.append(part)
+        target = self.path_of(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._temp_beside(target)
+        try:
+            with open(tmp, "wb") as out:
+                for part in files:
+                    with open(part, "rb") as src:
+                        shutil.copyfileobj(src, out, CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            folder = self._upload_dir(key, upload_id)
+        except NoSuchUpload:
+            return  # already gone: aborting is idempotent
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def size_of(self, key: str) -> int | None:
+        path = self.path_of(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def upload_file(self, key: str, path: str, content_type: str) -> None:
+        target = self.path_of(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "rb") as src:
+            self._write_atomic(target, src, size=os.fstat(src.fileno()).st_size)
+
+    def download_file(self, key: str, path: str) -> None:
+        source = self.path_of(key)
+        if not source.is_file():
+            raise FileNotFoundError(f"no object {key!r}")
+        shutil.copyfile(source, path)
+
+    def delete_prefix(self, prefix: str) -> int:
+        if not prefix or ".." in prefix.split("/") or prefix.startswith("/") or _CONTROL.search(prefix):
+            raise InvalidKey(f"prefix {prefix!r} is empty or could escape the store")
+        base = self.root / (prefix if prefix.endswith("/") else os.path.dirname(prefix))
+        if not base.is_dir() or base == self.root / MULTIPART_DIR:
+            return 0
+        deleted = 0
+        for folder, dirs, files in os.walk(base, topdown=False):
+            for name in files:
+                path = Path(folder, name)
+                key = path.relative_to(self.root).as_posix()
+                if name.startswith(".") or not key.startswith(prefix):
+                    continue  # in-flight temp files belong to a PUT that renames them itself
+                path.unlink(missing_ok=True)
+                deleted += 1
+            if Path(folder) != self.root:
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    pass  # not empty: other objects live here
+        return deleted
+
+    # --- what the storage blueprint needs -----------------------------------------------------
+
+    def receive_object(self, key: str, stream: BinaryIO, size: int) -> str:
+        """Write a PUT body of exactly `size` bytes as `key`, atomically; its quoted-MD5 ETag."""
+        target = self.path_of(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return self._write_atomic(target, stream, size=size)
+
+    def receive_part(self, key: str, upload_id: str, number: int, stream: BinaryIO) -> str:
+        """Store one part of a multipart upload (replacing an earlier try); its quoted-MD5 ETag."""
+        folder = self._upload_dir(key, upload_id)
+        if not 1 <= number <= MAX_PARTS:
+            raise ValueError(f"part number must be 1..{MAX_PARTS}")
+        part = folder / f"{number:05d}.part"
+        part.with_suffix(".etag").unlink(missing_ok=True)
+        etag = self._write_atomic(part, stream, limit=MAX_PART_SIZE)
+        sidecar = self._temp_beside(part)
+        sidecar.write_text(etag)
+        os.replace(sidecar, part.with_suffix(".etag"))
+        return etag
+
+    # --- internals ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _temp_beside(target: Path) -> Path:
+        # Same folder as the target, so the final rename is atomic; hidden, so listings skip it.
+        return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+
+    def _write_atomic(self, target: Path, stream: BinaryIO, size: int | None = None, limit: int | None = None) -> str:
+        """Stream to a temp file beside `target`, check the byte count, fsync and rename; never a half object."""
+        cap = size if size is not None else limit
+        tmp = self._temp_beside(target)
+        md5 = hashlib.md5(usedforsecurity=False)
+        total = 0
+        try:
+            with open(tmp, "xb") as out:
+                while True:
+                    # Read one byte past the cap so an oversized body is noticed without reading all of it.
+                    want = CHUNK if cap is None else min(CHUNK, cap + 1 - total)
+                    chunk = stream.read(want) if want > 0 else b""
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if cap is not None and total > cap:
+                        raise SizeMismatch(f"more than the {cap} bytes this URL accepts")
+                    md5.update(chunk)
+                    out.write(chunk)
+                if size is not None and total != size:
+                    raise SizeMismatch(f"received {total} bytes, the URL was signed for {size}")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return quoted_md5(md5.hexdigest())
+
+    @staticmethod
+    def _part_etag(part: Path) -> str:
+        try:
+            return part.with_suffix(".etag").read_text()
+        except FileNotFoundError:
+            md5 = hashlib.md5(usedforsecurity=False)
+            with open(part, "rb") as src:
+                for chunk in iter(lambda: src.read(CHUNK), b""):
+                    md5.update(chunk)
+            return quoted_md5(md5.hexdigest())

@@ -1,0 +1,153 @@
+"""S3 object store via boto3 (AWS or any S3-compatible server); presigned URLs from the fast SigV4 signer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from videoforge.ports.storage import InvalidParts, NoSuchUpload, PresignedPut, StorageError, UploadedPart
+from videoforge.ports.storage.sigv4 import QueryPresigner
+
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+_BAD_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _quoted(etag: str) -> str:
+    return '"' + etag.strip().strip('"') + '"'
+
+
+class S3Storage:
+    """Objects in one bucket. The client talks to S3_ENDPOINT_URL; browsers get URLs for the public endpoint."""
+
+    def __init__(self, client: Any, bucket: str, presigner: QueryPresigner):
+        self.client = client
+        self.bucket = bucket
+        self.presigner = presigner
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> S3Storage:
+        region = config.get("S3_REGION") or "us-east-1"
+        style = config.get("S3_ADDRESSING_STYLE") or "path"
+        # Explicit keys suit S3-compatible servers; empty means boto3's chain (instance role, environment).
+        session = boto3.session.Session(
+            aws_access_key_id=config.get("S3_ACCESS_KEY_ID") or None,
+            aws_secret_access_key=config.get("S3_SECRET_ACCESS_KEY") or None,
+            region_name=region,
+        )
+        client = session.client(
+            "s3",
+            endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": style},
+                # Newer botocore adds CRC checksums to every upload; many S3-compatible servers reject them.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                retries={"max_attempts": 4, "mode": "standard"},
+            ),
+        )
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise StorageError("no S3 credentials: set S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY or give the process a role")
+        presigner = QueryPresigner(
+            credentials=credentials,  # botocore's refreshable credentials: the signer re-reads them as they rotate
+            region=region,
+            endpoint_url=config.get("S3_PUBLIC_ENDPOINT_URL") or config.get("S3_ENDPOINT_URL") or None,
+            addressing_style=style,
+        )
+        return cls(client, config["S3_BUCKET"], presigner)
+
+    def presign_put(self, key: str, size: int, content_type: str, expires_in: int) -> PresignedPut:
+        url = self.presigner.presign("PUT", self.bucket, key, expires_in)
+        return PresignedPut(url=url, headers={"Content-Type": content_type})
+
+    def presign_get(self, key: str, expires_in: int) -> str:
+        return self.presigner.presign("GET", self.bucket, key, expires_in)
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        answer = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)
+        return answer["UploadId"]
+
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str:
+        params = {"partNumber": number, "uploadId": upload_id}
+        return self.presigner.presign("PUT", self.bucket, key, expires_in, params=params)
+
+    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        latest: dict[int, dict] = {}
+        try:
+            pages = self.client.get_paginator("list_parts").paginate(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            for page in pages:
+                for part in page.get("Parts", []):
+                    # SeaweedFS lists every try of a re-uploaded part (newest first); S3 keeps only the last.
+                    seen = latest.get(part["PartNumber"])
+                    if seen is None or part.get("LastModified", 0) > seen.get("LastModified", 0):
+                        latest[part["PartNumber"]] = part
+        except ClientError as exc:
+            if _code(exc) in ("NoSuchUpload", "404"):
+                raise NoSuchUpload(f"no multipart upload {upload_id!r} for {key!r}") from None
+            raise
+        return [UploadedPart(number=n, etag=_quoted(p["ETag"]), size=p["Size"]) for n, p in sorted(latest.items())]
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        if not parts:
+            raise InvalidParts("a multipart upload completes with at least one part")
+        listing = {"Parts": [{"PartNumber": number, "ETag": _quoted(etag)} for number, etag in parts]}
+        try:
+            self.client.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                                  MultipartUpload=listing)
+        except ClientError as exc:
+            code = _code(exc)
+            if code == "NoSuchUpload":
+                raise NoSuchUpload(f"no multipart upload {upload_id!r} for {key!r}") from None
+            if code in _BAD_PARTS:
+                raise InvalidParts(exc.response["Error"].get("Message") or code) from None
+            raise
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if _code(exc) not in ("NoSuchUpload", "404"):
+                raise  # an unknown upload is already as aborted as it gets
+
+    def size_of(self, key: str) -> int | None:
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                return None
+            raise
+
+    def upload_file(self, key: str, path: str, content_type: str) -> None:
+        self.client.upload_file(path, self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def download_file(self, key: str, path: str) -> None:
+        try:
+            self.client.download_file(self.bucket, key, path)
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                raise FileNotFoundError(f"no object {key!r}") from None
+            raise
+
+    def delete_prefix(self, prefix: str) -> int:
+        if not prefix:
+            raise StorageError("refusing to delete with an empty prefix (that is the whole bucket)")
+        deleted = 0
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if not keys:
+                continue
+            answer = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+            errors = answer.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise StorageError(f"could not delete {len(errors)} objects, e.g. {first.get('Key')}: {first.get('Message')}")
+            deleted += len(keys)
+        return deleted
