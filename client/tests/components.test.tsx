@@ -56,7 +56,7 @@ describe("VideoCard", () => {
 
 describe("player helpers", () => {
   it("labels quality levels by height and bitrate", () => {
-    expect(levelLabel({ height: 720, bitrate: 3_000_000, name: "" })).toBe("720p (3.0 Mbps)");
+    expect(levelLabel({ height: 720, bitrate: 3_000_000, name: "" })).toBe("720p · 3.0 Mbps");
     expect(levelLabel({ height: 0, bitrate: 0, name: "audio" })).toBe("audio");
   });
 });

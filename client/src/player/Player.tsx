@@ -3,6 +3,7 @@ import Hls, { type Level } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { apiUrl } from "../api/client";
 import { formatBitrate, formatDuration } from "../format";
+import { FullscreenIcon, PauseIcon, PlayIcon, VolumeIcon } from "./icons";
 import { cueAt } from "./storyboard";
 import { useStoryboard } from "./useStoryboard";
 
@@ -26,7 +27,7 @@ interface QualityLevel {
 export function levelLabel(level: Pick<Level, "height" | "bitrate" | "name">): string {
   const name = level.height ? `${level.height}p` : level.name || "level";
   const rate = formatBitrate(level.bitrate);
-  return rate ? `${name} (${rate})` : name;
+  return rate ? `${name} · ${rate}` : name;
 }
 
 const SEEK_STEP = 5;
@@ -87,7 +88,7 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
         } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) {
           hls.startLoad();
         } else {
-          setError(`Playback failed (${data.details}).`);
+          setError(`The video could not be loaded (${data.details}).`);
         }
       });
       hls.loadSource(source);
@@ -230,7 +231,7 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
       )}
       <div className="player-controls">
         <button type="button" className="ctrl" onClick={togglePlay} aria-label={playing ? "Pause" : "Play"} data-testid="play-button">
-          {playing ? "❚❚" : "▶"}
+          {playing ? <PauseIcon /> : <PlayIcon />}
         </button>
         <div className="seek" onMouseMove={onSeekHover} onMouseLeave={() => setHover(null)}>
           <div className="seek-buffered" style={{ width: shownDuration ? `${(buffered / shownDuration) * 100}%` : 0 }} />
@@ -269,8 +270,8 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
         <span className="time" aria-hidden="true">
           {formatDuration(time)} / {formatDuration(shownDuration)}
         </span>
-        <button type="button" className="ctrl" onClick={toggleMute} aria-label={muted ? "Unmute" : "Mute"} aria-pressed={muted}>
-          {muted || volume === 0 ? "🔇" : "🔊"}
+        <button type="button" className="ctrl" onClick={toggleMute} aria-label={muted ? "Unmute" : "Mute"} data-testid="mute-button">
+          <VolumeIcon muted={muted || volume === 0} />
         </button>
         <input
           type="range"
@@ -306,8 +307,8 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
             </option>
           ))}
         </select>
-        <button type="button" className="ctrl" onClick={toggleFullscreen} aria-label="Fullscreen">
-          ⛶
+        <button type="button" className="ctrl" onClick={toggleFullscreen} aria-label="Fullscreen" data-testid="fullscreen-button">
+          <FullscreenIcon />
         </button>
       </div>
     </div>
