@@ -81,13 +81,22 @@ def _ffprobe(path: Path, timeout: float) -> dict:
     except subprocess.TimeoutExpired:
         raise UnplayableSource("the file could not be read in time (damaged or not a video)") from None
     if done.returncode != 0:
-        raise UnplayableSource(_reason_from_ffprobe_error(done.stderr))
+        raise UnplayableSource(_reason_from_ffprobe_error(done.stderr, _looks_like_mp4(path)))
     return json.loads(done.stdout or "{}")
 
 
-def _reason_from_ffprobe_error(stderr: str) -> str:
+def _looks_like_mp4(path: Path) -> bool:
+    # Every MP4/MOV starts with an `ftyp` box; ffprobe picks its demuxer by file name, so a text
+    # file called .mp4 fails the same way as a cut-off MP4 and only these bytes tell them apart.
+    with path.open("rb") as f:
+        return f.read(12)[4:8] == b"ftyp"
+
+
+def _reason_from_ffprobe_error(stderr: str, looks_like_mp4: bool) -> str:
     text = stderr.lower()
     if "moov atom not found" in text:
+        if not looks_like_mp4:
+            return "not a video file"
         return "the file is truncated or incomplete (its index is missing): upload it again"
     if "invalid data found" in text:
         return "not a video file"
@@ -206,8 +215,8 @@ def _fraction(text: str | None, sep: str) -> Fraction | None:
 
 
 def _hours(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{int(seconds // 3600)} h"
     if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 60:.0f} min"
+        return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.1f}".removesuffix(".0") + " s"

@@ -1,0 +1,108 @@
+"""Small test clips made on the spot with ffmpeg's lavfi sources, plus ffprobe helpers to check outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+
+def make_clip(
+    path: Path,
+    width: int = 320,
+    height: int = 180,
+    seconds: float = 3.0,
+    fps: float = 30,
+    audio: bool = True,
+    rotate: int | None = None,
+    black_lead: float = 0.0,
+    pix_fmt: str = "yuv420p",
+) -> Path:
+    """An H.264/AAC MP4 of moving test pattern (and a tone), encoded as fast as x264 goes.
+
+    `rotate` stores a display-matrix rotation (clockwise degrees) without touching the pixels,
+    as phones do. `black_lead` starts the clip with that many seconds of black, as many uploads do.
+    Odd sizes need a pixel format without chroma subsampling, such as yuv444p.
+    """
+    video = f"testsrc2=s={width}x{height}:r={fps}:d={seconds},format={pix_fmt}"
+    if black_lead:
+        video += f",drawbox=c=black:t=fill:enable='lt(t,{black_lead})'"
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", video]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:d={seconds}"]
+    cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", pix_fmt, "-g", str(int(fps))]
+    if audio:
+        cmd += ["-c:a", "aac", "-b:a", "64k"]
+    encoded = path.with_suffix(".plain.mp4") if rotate is not None else path
+    cmd += ["-shortest", str(encoded)]
+    subprocess.run(cmd, check=True)
+    if rotate is not None:
+        # Remuxing with a rotate tag makes ffmpeg 5.1's MP4 muxer write the track's display matrix.
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-i", str(encoded), "-c", "copy",
+             "-metadata:s:v:0", f"rotate={rotate}", str(path)],
+            check=True,
+        )
+        encoded.unlink()
+    return path
+
+
+def make_audio_only(path: Path, seconds: float = 2.0) -> Path:
+    """An M4A with a tone and no picture."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=d={seconds}", "-c:a", "aac", str(path)],
+        check=True,
+    )
+    return path
+
+
+def make_empty_video(path: Path) -> Path:
+    """An MP4 that declares a video track but holds no frames: zero duration."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=1",
+         "-frames:v", "0", "-c:v", "libx264", str(path)],
+        check=True,
+    )
+    return path
+
+
+def make_text_file(path: Path) -> Path:
+    """A text file that only pretends to be a video by its name."""
+    path.write_text("This is a shopping list, not a video.\n" * 20)
+    return path
+
+
+def make_truncated(source: Path, path: Path, keep: float = 0.5) -> Path:
+    """The first part of an MP4, as a failed upload leaves it (its index, at the end, is gone)."""
+    data = source.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def ffprobe(path: Path, *args: str) -> dict:
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", *args, str(path)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(done.stdout)
+
+
+def video_stream(path: Path) -> dict:
+    """The first video stream of a file (or HLS playlist) as ffprobe reports it."""
+    report = ffprobe(path, "-show_streams", "-select_streams", "v:0")
+    return report["streams"][0]
+
+
+def keyframe_times(path: Path) -> list[float]:
+    """Presentation times of the keyframes in a file or HLS playlist."""
+    report = ffprobe(path, "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags")
+    return [round(float(p["pts_time"]), 3) for p in report["packets"] if "K" in p.get("flags", "")]
+
+
+def mean_luma(image: Path) -> float:
+    """Average Y (0-255) of a picture: near 16 for black video, far above for a real frame."""
+    report = ffprobe(
+        Path(f"movie={image},signalstats"), "-f", "lavfi",
+        "-show_entries", "frame_tags=lavfi.signalstats.YAVG",
+    )
+    return float(report["frames"][0]["tags"]["lavfi.signalstats.YAVG"])

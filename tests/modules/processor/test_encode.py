@@ -1,0 +1,197 @@
+"""The one-process ladder against real ffmpeg: outputs, alignment, callbacks, watchdog and failures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from fractions import Fraction
+from pathlib import Path  # noqa: F401 - used in type hints
+
+import pytest
+
+from tests.media import ffprobe, keyframe_times, make_clip, video_stream
+from videoforge.modules.processor.encode import (
+    TranscodeFailed,
+    TranscodeStalled,
+    build_ladder_command,
+    run_ladder,
+    transcode_ladder,
+)
+from videoforge.modules.processor.ladder import plan_ladder
+from videoforge.modules.processor.playlists import master_playlist, parse_variant, variant_playlist
+from videoforge.modules.processor.probe import probe
+
+pytestmark = pytest.mark.slow
+
+
+class Recorder:
+    """Callbacks that remember what they saw, and when."""
+
+    def __init__(self, out_dir: Path, lowest: str):
+        self.out_dir, self.lowest = out_dir, lowest
+        self.progress: list[tuple[float, float, str]] = []
+        self.segments: list[tuple[str, object]] = []
+        self.first_segment_while_running: bool | None = None
+
+    def on_progress(self, percent: float, stage: str) -> None:
+        self.progress.append((time.monotonic(), percent, stage))
+
+    def on_segment(self, rung: str, ready) -> None:
+        if not self.segments:
+            # ffmpeg writes ENDLIST into every playlist only when it finishes.
+            text = (self.out_dir / self.lowest / "index.m3u8").read_text()
+            self.first_segment_while_running = "#EXT-X-ENDLIST" not in text
+        assert ready.path.is_file() and ready.init_path.is_file()
+        self.segments.append((rung, ready))
+
+
+@pytest.fixture(scope="module")
+def ladder_run(tmp_path_factory):
+    """A 10 s 640x360 clip with sound, transcoded to 240p and 360p once for the tests below."""
+    d = tmp_path_factory.mktemp("ladder")
+    clip = make_clip(d / "clip.mp4", 640, 360, seconds=10)
+    source = probe(clip)
+    rungs = plan_ladder(source, heights=(360, 240))
+    out = d / "out"
+    recorder = Recorder(out, rungs[0].name)
+    transcode_ladder(clip, out, source, rungs, on_progress=recorder.on_progress, on_segment=recorder.on_segment)
+    return source, rungs, out, recorder
+
+
+def test_every_rung_has_its_size_and_a_finished_playlist(ladder_run):
+    source, rungs, out, _ = ladder_run
+    assert [r.name for r in rungs] == ["240p", "360p"]
+    for rung in rungs:
+        stream = video_stream(out / rung.name / "index.m3u8")
+        assert (stream["width"], stream["height"]) == (rung.width, rung.height)
+        assert stream["codec_name"] == "h264" and stream["profile"] == "High"
+        listing = parse_variant((out / rung.name / "index.m3u8").read_text())
+        assert listing.ended and listing.init_uri
+        assert sum(s.duration for s in listing.segments) == pytest.approx(source.duration, abs=0.1)
+        assert [s.duration for s in listing.segments] == [4.0, 4.0, 2.0]
+
+
+def test_keyframes_are_aligned_across_rungs_on_a_2_second_grid(ladder_run):
+    _, rungs, out, _ = ladder_run
+    times = [keyframe_times(out / r.name / "index.m3u8") for r in rungs]
+    assert times[0] == times[1]
+    start = times[0][0]
+    assert [round(t - start, 2) for t in times[0]] == [0.0, 2.0, 4.0, 6.0, 8.0]
+
+
+def test_audio_is_aac_stereo(ladder_run):
+    _, rungs, out, _ = ladder_run
+    streams = ffprobe(out / rungs[0].name / "index.m3u8", "-show_streams", "-select_streams", "a")["streams"]
+    assert streams[0]["codec_name"] == "aac" and streams[0]["channels"] == 2
+
+
+def test_progress_is_monotone_throttled_and_reaches_100(ladder_run):
+    *_, recorder = ladder_run
+    percents = [p for _, p, _ in recorder.progress]
+    assert len(percents) >= 2 and percents == sorted(percents)
+    assert percents[-1] == 100.0 and all(p < 100 for p in percents[:-1])
+    gaps = [b[0] - a[0] for a, b in zip(recorder.progress[:-2], recorder.progress[1:-1])]
+    assert all(gap >= 0.99 for gap in gaps)  # at most once a second (the final 100 is exempt)
+    assert {stage for *_, stage in recorder.progress} == {"transcoding"}
+
+
+def test_segments_are_reported_in_order_while_ffmpeg_still_runs(ladder_run):
+    _, rungs, _, recorder = ladder_run
+    assert recorder.first_segment_while_running is True
+    assert recorder.segments[0][0] == rungs[0].name  # the lowest rung goes first
+    for rung in rungs:
+        sequences = [ready.segment.sequence for name, ready in recorder.segments if name == rung.name]
+        assert sequences == [0, 1, 2]
+    sizes = [ready.segment.size for _, ready in recorder.segments]
+    assert all(size > 1000 for size in sizes)
+
+
+def test_published_playlists_play(ladder_run):
+    """Our own master and VOD variants (not ffmpeg's) are read back by ffprobe's HLS demuxer."""
+    source, rungs, out, recorder = ladder_run
+    measured = {r.name: [ready.segment for n, ready in recorder.segments if n == r.name] for r in rungs}
+    for rung in rungs:
+        listing = parse_variant((out / rung.name / "index.m3u8").read_text())
+        text = variant_playlist(measured[rung.name], listing.init_uri, complete=True)
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and text.rstrip().endswith("#EXT-X-ENDLIST")
+        (out / rung.name / "published.m3u8").write_text(text)
+    master = master_playlist(rungs, source.has_audio, measured, uri_for=lambda r: f"{r.name}/published.m3u8")
+    assert 'RESOLUTION=426x240,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000' in master
+    assert "AVERAGE-BANDWIDTH=" in master
+    (out / "master.m3u8").write_text(master)
+    streams = ffprobe(out / "master.m3u8", "-show_streams", "-select_streams", "v")["streams"]
+    assert sorted((s["width"], s["height"]) for s in streams) == [(426, 240), (640, 360)]
+    growing = variant_playlist(measured["240p"][:1], "init_0.mp4", complete=False)
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in growing and "#EXT-X-ENDLIST" not in growing
+
+
+def test_portrait_silent_120fps_source_is_capped_at_60(tmp_path):
+    clip = make_clip(tmp_path / "tall.mp4", 180, 320, seconds=2, fps=120, audio=False)
+    source = probe(clip)
+    rungs = plan_ladder(source, heights=(180, 144))
+    assert [(r.name, r.width, r.height) for r in rungs] == [("144p", 144, 256), ("180p", 180, 320)]
+    transcode_ladder(clip, tmp_path / "out", source, rungs)
+    for rung in rungs:
+        playlist = tmp_path / "out" / rung.name / "index.m3u8"
+        stream = video_stream(playlist)
+        assert (stream["width"], stream["height"]) == (rung.width, rung.height)
+        assert Fraction(stream["avg_frame_rate"]) == 60
+        assert ffprobe(playlist, "-show_streams", "-select_streams", "a")["streams"] == []
+
+
+def test_rotated_source_comes_out_upright(tmp_path):
+    clip = make_clip(tmp_path / "phone.mp4", 320, 180, seconds=2, rotate=90)
+    source = probe(clip)
+    rungs = plan_ladder(source, heights=(180,))
+    assert (rungs[0].width, rungs[0].height) == (180, 320)
+    transcode_ladder(clip, tmp_path / "out", source, rungs)
+    stream = video_stream(tmp_path / "out" / "180p" / "index.m3u8")
+    assert (stream["width"], stream["height"]) == (180, 320)
+    # The pixels are turned, so no rotation may be left for the player to apply a second time.
+    assert not any("rotation" in side for side in stream.get("side_data_list", []))
+
+
+def test_ffmpeg_errors_surface_with_its_own_words(ladder_run, tmp_path):
+    source, rungs, out, _ = ladder_run
+    clip = out.parent / "clip.mp4"
+    with pytest.raises(TranscodeFailed, match=r"ffmpeg failed \(exit status \d+\): .*preset") as caught:
+        transcode_ladder(clip, tmp_path / "out", source, rungs[:1], preset="no-such-preset")
+    assert not isinstance(caught.value, TranscodeStalled)
+
+
+def test_watchdog_kills_an_ffmpeg_that_stops_getting_data(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", 320, 180, seconds=6)
+    stream = tmp_path / "clip.ts"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-c", "copy", str(stream)], check=True)
+    source = probe(stream)
+    fifo = tmp_path / "upload.fifo"
+    os.mkfifo(fifo)
+    release = threading.Event()
+
+    def slow_upload():
+        # A third of the bytes, then the sender goes quiet but keeps the connection open.
+        with open(fifo, "wb") as pipe:
+            pipe.write(stream.read_bytes()[: stream.stat().st_size // 3])
+            pipe.flush()
+            release.wait(30)
+
+    sender = threading.Thread(target=slow_upload, daemon=True)
+    sender.start()
+    cmd = build_ladder_command(fifo, tmp_path / "out", source, plan_ladder(source))
+    started = time.monotonic()
+    try:
+        with pytest.raises(TranscodeStalled, match="no progress for 2 s"):
+            run_ladder(cmd, tmp_path / "out", source.duration, ["180p"], stall_seconds=2)
+    finally:
+        release.set()
+        sender.join(5)
+    assert time.monotonic() - started < 15
+    # Killed and reaped: nothing of ours is left reading the FIFO.
+    assert subprocess.run(["pgrep", "-f", str(fifo)], capture_output=True).stdout == b""
+
+
+def test_commands_refuse_bad_ladders(tmp_path):
+    with pytest.raises(ValueError, match="no rungs"):
+        build_ladder_command("in.mp4", tmp_path, None, [])

@@ -1,0 +1,138 @@
+"""Poster from a representative frame, and a storyboard: one sprite JPEG with its WebVTT index."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+from videoforge.modules.processor.encode import TranscodeFailed
+from videoforge.modules.processor.probe import SourceInfo
+
+POSTER_MAX_SIDE = 1280
+"""Long side of the poster, at most; smaller sources keep their size."""
+
+POSTER_POSITIONS = (0.15, 0.40, 0.65)
+"""Where to look for a poster, as fractions of the duration, in order of preference."""
+
+DARK_LUMA = 40.0
+"""Mean luma (16 = video black) under which a candidate poster counts as a dark frame."""
+
+
+def make_poster(path: str | Path, source: SourceInfo, out_jpg: str | Path, timeout: float = 120.0) -> Path:
+    """Write a JPEG poster: the most typical frame of a 2 s window, skipping dark candidates.
+
+    Openings are often black or a fade, so the first frame is never used. Each candidate is
+    ffmpeg's `thumbnail` pick (closest to the window's mean histogram, so not a flash or a cut).
+    """
+    out = Path(out_jpg)
+    width, height = _fit(source.width, source.height, POSTER_MAX_SIDE)
+    best: tuple[float, bytes] | None = None
+    for fraction in POSTER_POSITIONS:
+        window = min(2.0, source.duration / 2)
+        start = max(0.0, min(source.duration * fraction, source.duration - window - 0.05))
+        frames = max(1, round(source.fps * window))
+        _run([
+            "ffmpeg", "-v", "error", "-nostdin", "-y", "-ss", f"{start:.3f}", "-i", str(path),
+            "-t", f"{window:.3f}", "-an",
+            "-vf", f"thumbnail={frames},scale={width}:{height},setsar=1",
+            "-frames:v", "1", "-q:v", "3", str(out),
+        ], timeout, "poster")
+        luma = mean_luma(out)
+        if best is None or luma > best[0]:
+            best = (luma, out.read_bytes())
+        if luma >= DARK_LUMA:
+            return out
+    out.write_bytes(best[1])  # every candidate was dark: keep the brightest
+    return out
+
+
+def make_storyboard(
+    path: str | Path,
+    source: SourceInfo,
+    out_dir: str | Path,
+    interval: float | None = None,
+    tile_width: int = 160,
+    columns: int = 10,
+    max_tiles: int = 100,
+    sprite_name: str = "storyboard.jpg",
+    vtt_name: str = "storyboard.vtt",
+    keyframes_only: bool = False,
+    timeout: float = 600.0,
+) -> tuple[Path, Path]:
+    """One sprite of thumbnails every `interval` seconds and a WebVTT mapping times to tiles.
+
+    The VTT names the sprite relatively (`storyboard.jpg#xywh=...`) so the streaming side can
+    sign it. `keyframes_only` decodes keyframes alone: pass the lowest rung's playlist (2 s GOPs)
+    to make the storyboard for a fraction of a full decode.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if interval is None:
+        interval = float(max(2, math.ceil(source.duration / max_tiles)))
+    count = max(1, math.ceil(source.duration / interval - 1e-6))
+    columns = min(columns, count)
+    rows = math.ceil(count / columns)
+    width, height = _fit(source.width, source.height, tile_width, by_width=True)
+    sprite = out / sprite_name
+    cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
+    if keyframes_only:
+        cmd += ["-skip_frame", "nokey"]
+    cmd += [
+        "-i", str(path), "-an",
+        "-vf", f"fps=1/{interval:g},scale={width}:{height},setsar=1,tile={columns}x{rows}",
+        "-frames:v", "1", "-q:v", "5", str(sprite),
+    ]
+    _run(cmd, timeout, "storyboard")
+    vtt = out / vtt_name
+    vtt.write_text(storyboard_vtt(sprite_name, source.duration, interval, count, columns, width, height))
+    return sprite, vtt
+
+
+def storyboard_vtt(
+    sprite_uri: str, duration: float, interval: float, count: int, columns: int, width: int, height: int
+) -> str:
+    """WebVTT cues, one per tile, covering [0, duration] without gaps."""
+    lines = ["WEBVTT", ""]
+    for index in range(count):
+        start, end = index * interval, min((index + 1) * interval, duration)
+        x, y = (index % columns) * width, (index // columns) * height
+        lines += [f"{_timestamp(start)} --> {_timestamp(end)}", f"{sprite_uri}#xywh={x},{y},{width},{height}", ""]
+    return "\n".join(lines)
+
+
+def mean_luma(image: str | Path) -> float:
+    """Average luma of a picture, 0-255 (video black is 16)."""
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-f", "lavfi", "-print_format", "json",
+         "-show_entries", "frame_tags=lavfi.signalstats.YAVG", f"movie={image},signalstats"],
+        capture_output=True, text=True, timeout=60,
+    )
+    frames = json.loads(done.stdout or "{}").get("frames") or [{}]
+    return float(frames[0].get("tags", {}).get("lavfi.signalstats.YAVG", 0.0))
+
+
+def _fit(width: int, height: int, limit: int, by_width: bool = False) -> tuple[int, int]:
+    """Even dimensions scaled down (never up) so the long side (or the width) is at most `limit`."""
+    side = width if by_width else max(width, height)
+    factor = min(1.0, limit / side)
+    return max(2, round(width * factor / 2) * 2), max(2, round(height * factor / 2) * 2)
+
+
+def _timestamp(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def _run(cmd: list[str], timeout: float, what: str) -> None:
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TranscodeFailed(f"{what}: ffmpeg took longer than {timeout:g} s") from None
+    if done.returncode != 0:
+        tail = " | ".join(done.stderr.strip().splitlines()[-5:]) or "no error output"
+        raise TranscodeFailed(f"{what}: ffmpeg failed (exit status {done.returncode}): {tail}")
