@@ -67,8 +67,16 @@ def database_url(request, tmp_path):
     _truncate(url)
 
 
+@pytest.fixture(scope="session")
+def signing_key_pem() -> str:
+    """One RSA key for the whole session: generating one per app costs more than most tests."""
+    from joserfc.jwk import RSAKey
+
+    return RSAKey.generate_key(2048, private=True).as_pem(private=True).decode()
+
+
 @pytest.fixture
-def make_app(tmp_path, database_url):
+def make_app(tmp_path, database_url, signing_key_pem):
     """Build apps on the test's database with an instance folder in tmp_path; overrides as keyword arguments."""
     apps = []
 
@@ -78,6 +86,7 @@ def make_app(tmp_path, database_url):
             "DATABASE_URL": database_url,
             "STORAGE_PATH": str(tmp_path / "storage"),
             "WORKER_IN_PROCESS": False,
+            "AUTH_SIGNING_KEY": signing_key_pem,
             "LOG_LEVEL": "WARNING",
             "TESTING": True,
         }

@@ -14,7 +14,6 @@ from videoforge.ports.storage import get_storage
 
 blp = Blueprint("streaming", __name__, description="Playback info and signed HLS playlists")
 HLS_TYPE = "application/vnd.apple.mpegurl"
-_cache = service.PlaylistCache()
 
 
 def _video_for_viewer(video_id: str):
@@ -37,6 +36,11 @@ def _presigner():
     storage = get_storage(current_app)
     expiry = current_app.config["PLAYBACK_URL_EXPIRY"]
     return lambda key: storage.presign_get(key, expiry)
+
+
+def _cache() -> service.PlaylistCache:
+    """Per app, so two apps in one process (tests) never share playlists."""
+    return current_app.extensions.setdefault("videoforge.playlist_cache", service.PlaylistCache())
 
 
 def _public(path: str) -> str:
@@ -107,7 +111,7 @@ class VariantPlaylist(MethodView):
         except service.NotFound:
             abort(404, message=f"No rung {rung!r} for this video.")
         storage = get_storage(current_app)
-        text = _cache.get(found.key, lambda key: storage.read_bytes(key).decode(), cacheable=found.complete)
+        text = _cache().get(found.key, lambda key: storage.read_bytes(key).decode(), cacheable=found.complete)
         folder = found.key.rsplit("/", 1)[0]
         return _playlist_response(service.signed_variant(text, folder, _presigner()), growing=not found.complete)
 
@@ -124,7 +128,7 @@ class Thumbnails(MethodView):
         if key is None:
             abort(404, message="No thumbnails yet.")
         storage = get_storage(current_app)
-        text = _cache.get(key, lambda k: storage.read_bytes(k).decode(), cacheable=True)
+        text = _cache().get(key, lambda k: storage.read_bytes(k).decode(), cacheable=True)
         folder = key.rsplit("/", 1)[0]
         return _playlist_response(service.signed_thumbnails(text, folder, _presigner()), growing=False,
                                   content_type="text/vtt; charset=utf-8")

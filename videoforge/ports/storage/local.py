@@ -199,6 +199,12 @@ class LocalStorage:
             raise FileNotFoundError(f"no object {key!r}")
         shutil.copyfile(source, path)
 
+    def read_bytes(self, key: str) -> bytes:
+        source = self.path_of(key)
+        if not source.is_file():
+            raise FileNotFoundError(f"no object {key!r}")
+        return source.read_bytes()
+
     def delete_prefix(self, prefix: str) -> int:
         if not prefix or ".." in prefix.split("/") or prefix.startswith("/") or _CONTROL.search(prefix):
             raise InvalidKey(f"prefix {prefix!r} is empty or could escape the store")

@@ -136,6 +136,14 @@ class S3Storage:
                 raise FileNotFoundError(f"no object {key!r}") from None
             raise
 
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                raise FileNotFoundError(f"no object {key!r}") from None
+            raise
+
     def delete_prefix(self, prefix: str) -> int:
         if not prefix:
             raise StorageError("refusing to delete with an empty prefix (that is the whole bucket)")
