@@ -10,4 +10,16 @@ def _blueprints():
     return [blp]
 
 
-module = Module(name="processor", blueprints=_blueprints, config=config)
+def _cli():
+    from videoforge.modules.processor.cli import commands
+
+    return commands()
+
+
+def _setup(app):
+    from videoforge.modules.processor.worker import init_in_process_workers
+
+    init_in_process_workers(app)
+
+
+module = Module(name="processor", blueprints=_blueprints, config=config, cli=_cli, setup=_setup)

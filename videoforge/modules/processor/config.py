@@ -20,3 +20,21 @@ RETRY_BACKOFF_SECONDS = 30
 """Base delay before a transient failure is retried (doubles per receive)."""
 CLOUDWATCH_NAMESPACE = ""
 """When set, backlog per worker is published to CloudWatch under this namespace."""
+CLOUDWATCH_REGION = ""
+"""Region for CloudWatch metrics; empty means SQS_REGION."""
+CLOUDWATCH_PUBLISH_SECONDS = 60
+"""How often each worker process publishes the backlog metrics."""
+WORKER_CONCURRENCY = 1
+"""Jobs one `videoforge worker` process runs at once (its worker slots)."""
+WORKER_TARGET_BACKLOG = 1.0
+"""Visible jobs per worker slot the in-process pool aims for (the ASG policy's target value, too)."""
+WORKER_SCALE_SECONDS = 10
+"""How often the in-process pool re-reads the backlog and resizes."""
+WORKER_HEARTBEAT_SECONDS = 10
+"""How often a worker process refreshes its row in the workers table; three missed beats and it counts as gone."""
+WORKER_STOP_GRACE_SECONDS = 90
+"""After the first SIGTERM the running job may finish within this; then its message is handed back."""
+WORK_DIR = ""
+"""Scratch folder for sources and ffmpeg output; empty means the system temporary folder."""
+CLOUDWATCH_ENDPOINT_URL = ""
+"""CloudWatch endpoint override (tests, compatible servers)."""

@@ -1,0 +1,9 @@
+"""Worker entrypoint: `python -m entrypoints.worker` runs the processor's job loop (WORKER_CONCURRENCY slots)."""
+
+from videoforge import create_app
+from videoforge.modules.processor.worker import run_worker
+
+app = create_app(MODULES=["processor"])
+
+if __name__ == "__main__":
+    run_worker(app)

@@ -1,0 +1,222 @@
+"""The transcode job handler on real clips, real ffmpeg, local storage and the SQL queue (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.media import make_clip, make_text_file, make_truncated
+from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, job_for, queue_video, referenced_files,
+                                          stored_files, video)
+from videoforge.models import MediaAsset, Video, utcnow
+from videoforge.modules.processor import service
+from videoforge.ports.queue import get_queue
+from videoforge.ports.storage import get_storage
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", 320, 180, seconds=3)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(**FAST)
+
+
+def run_one(app, job=None) -> str:
+    messages = get_queue(app).receive(max_messages=1)
+    assert len(messages) == 1, "expected a job in the queue"
+    return service.handle_message(job or job_for(app), messages[0])
+
+
+def test_a_job_publishes_the_ladder_and_the_video_becomes_ready(app, clip):
+    video_id = queue_video(app, clip)
+    assert run_one(app) == "done"
+    done = video(app, video_id)
+    assert (done.status, done.progress, done.error, done.attempts) == ("ready", 100.0, None, 1)
+    assert (done.width, done.height) == (320, 180) and done.duration == pytest.approx(3.0, abs=0.2)
+    assert assets(app, video_id) == EXPECTED_ASSETS
+    assert stored_files(app, video_id) == referenced_files(app, video_id)
+    root = Path(get_storage(app).root) / "processed" / video_id
+    master = (root / "master.m3u8").read_text()
+    assert master.index("256x144") < master.index("320x180")  # lowest first
+    for rung in ("144p", "180p"):
+        playlist = (root / rung / "index.m3u8").read_text()
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist and playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    assert "xywh=" in (root / "storyboard.vtt").read_text()
+    depth = get_queue(app).depth()
+    assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)
+
+
+class RecordingStorage:
+    """Local storage that remembers what each upload of a playlist said, in order."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.uploads: list[tuple[str, str]] = []
+
+    def upload_file(self, key, path, content_type):
+        text = Path(path).read_text() if key.endswith(".m3u8") else ""
+        self.uploads.append((key.split("/", 2)[2], text))
+        self.inner.upload_file(key, path, content_type)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_the_lowest_rung_is_playable_before_the_ladder_is_done(make_app, tmp_path):
+    app = make_app(**{**FAST, "LADDER_HEIGHTS": [144, 180]})
+    long_clip = make_clip(tmp_path / "long.mp4", 320, 180, seconds=7)
+    video_id = queue_video(app, long_clip)
+    job = job_for(app)
+    job.storage = RecordingStorage(job.storage)
+    assert run_one(app, job) == "done"
+    names = [name for name, _ in job.storage.uploads]
+    first_master = names.index("master.m3u8")
+    master_text = job.storage.uploads[first_master][1]
+    assert "256x144" in master_text and "320x180" not in master_text  # only the lowest rung at first
+    growing = [text for name, text in job.storage.uploads[:first_master] if name == "144p/index.m3u8"]
+    assert growing and "#EXT-X-PLAYLIST-TYPE:EVENT" in growing[-1] and "ENDLIST" not in growing[-1]
+    later_segments = [n for n in names[first_master:] if n.startswith("144p/seg_")]
+    assert later_segments, "the master went up only after the whole rung was done"
+    finals = [text for name, text in job.storage.uploads if name == "180p/index.m3u8"]
+    assert finals[-1].rstrip().endswith("#EXT-X-ENDLIST")
+    assert assets(app, video_id) == EXPECTED_ASSETS
+
+
+@pytest.mark.parametrize("make_bad, reason", [
+    (lambda d, clip: make_text_file(d / "notes.mp4"), "not a video file"),
+    (lambda d, clip: make_truncated(clip, d / "cut.mp4"), "truncated"),
+])
+def test_preflight_failures_fail_at_once_with_a_reason_and_no_retry(app, clip, tmp_path, make_bad, reason):
+    video_id = queue_video(app, make_bad(tmp_path, clip))
+    assert run_one(app) == "failed"
+    failed = video(app, video_id)
+    assert failed.status == "failed" and reason in failed.error
+    assert failed.attempts == 1
+    depth = get_queue(app).depth()
+    assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)  # deleted, not retried
+    assert assets(app, video_id) == []
+
+
+def test_a_missing_source_fails_with_a_reason(app, clip):
+    video_id = queue_video(app, clip)
+    get_storage(app).delete_prefix(video(app, video_id).source_key)
+    assert run_one(app) == "failed"
+    assert "missing" in video(app, video_id).error
+
+
+def test_a_stalled_transcode_is_retried_then_succeeds(app, clip):
+    video_id = queue_video(app, clip)
+    job = job_for(app)
+    job.config["STALL_SECONDS"] = 0.01  # the watchdog fires before ffmpeg reports anything
+    assert run_one(app, job) == "retry"
+    waiting = video(app, video_id)
+    assert waiting.status == "queued" and "no progress" in waiting.error
+    assert "retrying" in waiting.stage
+    message = get_queue(app).receive()[0]
+    assert message.receive_count == 2
+    assert service.handle_message(job_for(app), message) == "done"
+    done = video(app, video_id)
+    assert (done.status, done.error, done.attempts) == ("ready", None, 2)
+    assert assets(app, video_id) == EXPECTED_ASSETS
+
+
+def test_out_of_receives_dead_letters_and_fails_the_video_then_redrive_recovers(make_app, clip):
+    app = make_app(**{**FAST, "QUEUE_MAX_RECEIVES": 2})
+    video_id = queue_video(app, clip)
+    job = job_for(app)
+    job.config["STALL_SECONDS"] = 0.01
+    assert run_one(app, job) == "retry"
+    assert run_one(app, job) == "dead"
+    failed = video(app, video_id)
+    assert failed.status == "failed"
+    assert failed.error.startswith("Processing failed 2 times; last error: ffmpeg made no progress")
+    queue = get_queue(app)
+    assert queue.receive() == []  # the next receive dead-letters it
+    letters = service.dead_letters(app.extensions["videoforge.db"], queue)
+    assert [(d["video_id"], d["receive_count"]) for d in letters] == [(video_id, 2)]
+    assert "no progress" in letters[0]["error"]
+    assert service.redrive_dead_letters(app.extensions["videoforge.db"], queue) == 1
+    assert video(app, video_id).status == "queued"
+    assert run_one(app) == "done"
+    assert video(app, video_id).status == "ready"
+
+
+def test_redelivery_of_a_finished_video_does_nothing(app, clip):
+    video_id = queue_video(app, clip)
+    assert run_one(app) == "done"
+    before = {name: (Path(get_storage(app).root) / "processed" / video_id / name).stat().st_mtime_ns
+              for name in stored_files(app, video_id)}
+    get_queue(app).send(service.transcode_body(video_id))
+    assert run_one(app) == "skipped"
+    assert video(app, video_id).status == "ready"
+    assert assets(app, video_id) == EXPECTED_ASSETS
+    after = {name: (Path(get_storage(app).root) / "processed" / video_id / name).stat().st_mtime_ns
+             for name in stored_files(app, video_id)}
+    assert after == before
+    assert get_queue(app).depth().visible == 0
+
+
+def test_a_retried_job_replaces_partial_outputs(app, clip, tmp_path):
+    video_id = queue_video(app, clip)
+    leftover = tmp_path / "old.m4s"
+    leftover.write_bytes(b"from an attempt that died")
+    get_storage(app).upload_file(f"processed/{video_id}/1080p/seg_00007.m4s", str(leftover), "video/iso.segment")
+    with app.extensions["videoforge.db"].session() as session:
+        session.get(Video, video_id).status = "processing"  # as a crashed worker left it
+        session.add(MediaAsset(video_id=video_id, kind="variant", rung="1080p", key="x", complete=False))
+    assert run_one(app) == "done"
+    assert assets(app, video_id) == EXPECTED_ASSETS
+    assert stored_files(app, video_id) == referenced_files(app, video_id)
+
+
+def test_a_stopping_worker_hands_the_job_back(app, clip):
+    video_id = queue_video(app, clip)
+    job = job_for(app)
+    job.cancel.set()
+    assert run_one(app, job) == "released"
+    assert video(app, video_id).status == "queued"
+    assert get_queue(app).receive()[0].receive_count == 2  # visible again at once
+
+
+def test_queue_position_and_estimated_start(app, clip):
+    now = utcnow()
+    ids = [queue_video(app, clip, send=False, title=f"v{n}") for n in range(3)]
+    finished_id, running_id = queue_video(app, clip, send=False), queue_video(app, clip, send=False)
+    db = app.extensions["videoforge.db"]
+    with db.session() as session:
+        for n, video_id in enumerate(ids):
+            session.get(Video, video_id).queued_at = now + timedelta(seconds=n)
+        finished = session.get(Video, finished_id)
+        finished.status, finished.started_at, finished.finished_at = "ready", now - timedelta(seconds=40), now
+        running = session.get(Video, running_id)
+        running.status, running.progress = "processing", 50.0
+    with db.session() as session:
+        videos = [session.get(Video, i) for i in ids]
+        assert [service.queue_position(session, v) for v in videos] == [1, 2, 3]
+        assert service.queue_position(session, running) is None
+        assert service.average_job_seconds(session) == pytest.approx(40)
+        # One slot: the running job has 20 s left, then each video ahead takes 40 s.
+        assert [service.estimated_start_seconds(session, v, workers=1) for v in videos] == [20, 60, 100]
+        # Two slots: one is free now, the other in 20 s.
+        assert [service.estimated_start_seconds(session, v, workers=2) for v in videos] == [0, 20, 40]
+        assert service.estimated_start_seconds(session, videos[0]) is None  # no live worker
+
+
+def test_retry_queues_a_failed_video_and_refuses_others(app, clip):
+    db, queue = app.extensions["videoforge.db"], get_queue(app)
+    video_id = queue_video(app, clip, send=False)
+    with pytest.raises(service.CannotRetry):
+        service.retry_video(db, queue, video_id)
+    with db.session() as session:
+        row = session.get(Video, video_id)
+        row.status, row.error = "failed", "boom"
+    retried = service.retry_video(db, queue, video_id)
+    assert (retried.status, retried.error) == ("queued", None)
+    assert run_one(app) == "done"
+    with pytest.raises(LookupError):
+        service.retry_video(db, queue, "f" * 32)

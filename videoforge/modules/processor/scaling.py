@@ -1,0 +1,110 @@
+"""Backlog per worker: the worker registry, the in-process pool's sizing, and CloudWatch metrics for the ASG."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from videoforge.models import WorkerHeartbeat, utcnow
+
+log = logging.getLogger("videoforge.processor.scaling")
+
+MISSED_BEATS = 3
+"""A worker whose row is this many heartbeats old counts as gone."""
+
+
+def new_worker_id(kind: str = "worker") -> str:
+    """host:pid:kind, unique per process and readable in the admin API."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{kind}"[:64]
+
+
+def beat(db, worker_id: str, concurrency: int, busy: int, in_process: bool) -> None:
+    """Insert or refresh this worker's row."""
+    with db.session() as session:
+        row = session.get(WorkerHeartbeat, worker_id)
+        if row is None:
+            row = WorkerHeartbeat(id=worker_id, host=socket.gethostname()[:255], pid=os.getpid(),
+                                  in_process=in_process)
+            session.add(row)
+        row.concurrency, row.busy, row.seen_at = concurrency, busy, utcnow()
+
+
+def forget(db, worker_id: str) -> None:
+    """Remove a stopping worker's row, so it stops counting at once."""
+    with db.session() as session:
+        row = session.get(WorkerHeartbeat, worker_id)
+        if row is not None:
+            session.delete(row)
+
+
+def _alive_since(heartbeat_seconds: float):
+    return utcnow() - timedelta(seconds=heartbeat_seconds * MISSED_BEATS)
+
+
+def live_workers(session, heartbeat_seconds: float = 10) -> list[WorkerHeartbeat]:
+    """Workers that beat recently."""
+    return list(session.scalars(select(WorkerHeartbeat).where(
+        WorkerHeartbeat.seen_at >= _alive_since(heartbeat_seconds)).order_by(WorkerHeartbeat.started_at)))
+
+
+def live_worker_slots(session, heartbeat_seconds: float = 10) -> int:
+    """Jobs the live workers can run at once: the "in-service workers" of backlog per worker."""
+    total = session.scalar(select(func.coalesce(func.sum(WorkerHeartbeat.concurrency), 0)).where(
+        WorkerHeartbeat.seen_at >= _alive_since(heartbeat_seconds)))
+    return int(total or 0)
+
+
+def backlog_per_worker(visible: int, workers: int) -> float:
+    """Visible messages per in-service worker slot; with no worker, the whole backlog (so scaling out from zero works)."""
+    return visible / workers if workers > 0 else float(visible)
+
+
+def desired_slots(visible: int, busy: int, target: float, minimum: int, maximum: int) -> int:
+    """In-process pool size: the busy slots plus enough for the waiting jobs at `target` jobs per slot.
+
+    The same rule as the ASG's target tracking (capacity = backlog / target), except that slots
+    running a job are never taken away mid-job.
+    """
+    wanted = busy + math.ceil(visible / max(target, 0.01))
+    return max(minimum, min(maximum, wanted))
+
+
+def queue_name(queue: Any) -> str:
+    """The metric dimension: the SQS queue's name, or the SQL queue's."""
+    url = getattr(queue, "queue_url", None)
+    return url.rstrip("/").rsplit("/", 1)[-1] if url else getattr(queue, "name", "jobs")
+
+
+class CloudWatchPublisher:
+    """Puts Backlog, WorkerSlots and BacklogPerWorker (dimension Queue) into a CloudWatch namespace."""
+
+    def __init__(self, namespace: str, queue: str, client: Any):
+        self.namespace, self.queue, self.client = namespace, queue, client
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], queue: Any) -> CloudWatchPublisher | None:
+        """None unless CLOUDWATCH_NAMESPACE is set."""
+        if not config.get("CLOUDWATCH_NAMESPACE"):
+            return None
+        import boto3
+
+        client = boto3.client("cloudwatch", region_name=config.get("CLOUDWATCH_REGION") or config.get("SQS_REGION"),
+                              endpoint_url=config.get("CLOUDWATCH_ENDPOINT_URL") or None)
+        return cls(config["CLOUDWATCH_NAMESPACE"], queue_name(queue), client)
+
+    def publish(self, visible: int, workers: int) -> float:
+        """Send one data point of each metric; returns backlog per worker."""
+        per_worker = backlog_per_worker(visible, workers)
+        dimensions = [{"Name": "Queue", "Value": self.queue}]
+        self.client.put_metric_data(Namespace=self.namespace, MetricData=[
+            {"MetricName": "Backlog", "Dimensions": dimensions, "Value": float(visible), "Unit": "Count"},
+            {"MetricName": "WorkerSlots", "Dimensions": dimensions, "Value": float(workers), "Unit": "Count"},
+            {"MetricName": "BacklogPerWorker", "Dimensions": dimensions, "Value": per_worker, "Unit": "Count"},
+        ])
+        return per_worker

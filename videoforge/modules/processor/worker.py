@@ -1,0 +1,280 @@
+"""The worker: boot, long-poll, process, delete, loop; in its own process or inside the all-in-one."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+from videoforge.modules.processor import scaling
+from videoforge.modules.processor.service import Job, fail_dead_lettered, handle_message
+from videoforge.ports.queue import Message, get_queue
+
+log = logging.getLogger("videoforge.worker")
+
+HOUSEKEEPING_SECONDS = 60
+"""How often a worker looks for videos whose message died unseen."""
+
+
+class Heartbeat:
+    """Keeps a message hidden while its job runs, extending it every third of the visibility timeout."""
+
+    def __init__(self, queue: Any, message: Message, visibility: int):
+        self.queue, self.message, self.visibility = queue, message, visibility
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{message.id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(max(1.0, self.visibility / 3)):
+            try:
+                self.queue.extend(self.message, self.visibility)
+            except Exception as exc:  # noqa: BLE001 - the next beat tries again; the job goes on
+                log.warning("could not extend message %s: %s", self.message.id, exc)
+
+
+class Slot(threading.Thread):
+    """One job at a time: receive, process with a heartbeat, repeat."""
+
+    def __init__(self, worker: Worker, number: int):
+        super().__init__(name=f"worker-slot-{number}", daemon=True)
+        self.worker = worker
+        self.busy = False
+        self.retired = False
+
+    def run(self) -> None:
+        worker, failures = self.worker, 0
+        while not worker.stopping.is_set() and not self.retired:
+            try:
+                messages = worker.queue.receive(max_messages=1, wait_seconds=worker.poll_seconds,
+                                                visibility_timeout=worker.visibility)
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - the database or SQS is away: wait and try again
+                failures += 1
+                log.warning("receive failed (%d in a row): %s", failures, exc)
+                worker.stopping.wait(min(30.0, 2.0 ** failures))
+                continue
+            if not messages:
+                if worker.burst:
+                    return
+                continue
+            self.busy = True
+            try:
+                with Heartbeat(worker.queue, messages[0], worker.visibility):
+                    outcome = handle_message(worker.job, messages[0])
+                worker.outcomes.append(outcome)
+            except Exception:  # noqa: BLE001 - settling the message failed; visibility expiry redelivers it
+                log.exception("job %s could not be settled", messages[0].id)
+            finally:
+                self.busy = False
+
+
+class Worker:
+    """A worker process (or the all-in-one's pool): slots, a registry row, signals and scaling."""
+
+    def __init__(self, app: Any, concurrency: int | None = None, burst: bool = False, in_process: bool = False):
+        from videoforge.ports.storage import get_storage
+
+        cfg = app.config
+        self.app = app
+        self.queue = get_queue(app)
+        self.db = app.extensions["videoforge.db"]
+        self.job = Job(db=self.db, queue=self.queue, storage=get_storage(app), config=dict(cfg))
+        self.burst, self.in_process = burst, in_process
+        self.minimum = int(cfg["WORKER_MIN"]) if in_process else max(1, int(concurrency or cfg["WORKER_CONCURRENCY"]))
+        self.maximum = int(cfg["WORKER_MAX"]) if in_process else self.minimum
+        self.visibility = int(cfg["QUEUE_VISIBILITY_TIMEOUT"])
+        self.poll_seconds = float(cfg["WORKER_POLL_SECONDS"])
+        self.heartbeat_seconds = float(cfg["WORKER_HEARTBEAT_SECONDS"])
+        self.stopping = threading.Event()
+        self.slots: list[Slot] = []
+        self.outcomes: list[str] = []
+        self.id = scaling.new_worker_id("pool" if in_process else "worker")
+        self.metrics = scaling.CloudWatchPublisher.from_config(dict(cfg), self.queue)
+        self._numbers = 0
+        self._signals = 0
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def run(self) -> list[str]:
+        """Work until stopped (or, in burst mode, until the queue is empty); returns the job outcomes."""
+        log.info("worker %s starting: %d slot(s)%s", self.id, self.minimum, ", burst" if self.burst else "")
+        for _ in range(self.minimum):
+            self._add_slot()
+        last = {"beat": 0.0, "scale": time.monotonic(), "metrics": 0.0, "housekeeping": 0.0}
+        try:
+            while any(s.is_alive() for s in self.slots) or (self.in_process and not self.stopping.is_set()):
+                self._every(last, "beat", self.heartbeat_seconds, self._beat)
+                self._every(last, "housekeeping", HOUSEKEEPING_SECONDS, self._housekeeping)
+                if self.metrics is not None:
+                    self._every(last, "metrics", float(self.app.config["CLOUDWATCH_PUBLISH_SECONDS"]),
+                                self._publish_metrics)
+                if self.maximum > self.minimum:
+                    self._every(last, "scale", float(self.app.config["WORKER_SCALE_SECONDS"]), self._scale)
+                time.sleep(0.2)
+        finally:
+            self.stopping.set()
+            for slot in self.slots:
+                slot.join()
+            self._safely(scaling.forget, self.db, self.id)
+            log.info("worker %s stopped", self.id)
+        return self.outcomes
+
+    def start_background(self) -> Worker:
+        """Run in a daemon thread (the all-in-one); stop() or process exit ends it."""
+        self._thread = threading.Thread(target=self.run, name="worker-pool", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, hand_back: bool = False, timeout: float | None = None) -> None:
+        """Take no more jobs; with hand_back, running jobs stop and their messages go back at once."""
+        self.stopping.set()
+        if hand_back:
+            self.job.cancel.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def install_signal_handlers(self) -> None:
+        """First SIGTERM/SIGINT: finish the running jobs (hand them back after the grace period); second: hand back now."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, _frame) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            grace = float(self.app.config["WORKER_STOP_GRACE_SECONDS"])
+            log.info("signal %d: finishing the running job (at most %g s), then stopping", signum, grace)
+            self.stopping.set()
+            timer = threading.Timer(grace, self.job.cancel.set)
+            timer.daemon = True
+            timer.start()
+        else:
+            log.info("signal %d again: handing the running job back and stopping", signum)
+            self.job.cancel.set()
+
+    # --- periodic work ------------------------------------------------------------------------
+
+    def _every(self, last: dict[str, float], name: str, seconds: float, action) -> None:
+        now = time.monotonic()
+        if now - last[name] >= seconds:
+            last[name] = now
+            self._safely(action)
+
+    @staticmethod
+    def _safely(action, *args) -> None:
+        try:
+            action(*args)
+        except Exception as exc:  # noqa: BLE001 - housekeeping must never stop the jobs
+            log.warning("%s failed: %s", getattr(action, "__name__", action), exc)
+
+    def _live_slots(self) -> list[Slot]:
+        return [s for s in self.slots if s.is_alive() and not s.retired]
+
+    def _beat(self) -> None:
+        slots = self._live_slots()
+        scaling.beat(self.db, self.id, len(slots), sum(s.busy for s in slots), self.in_process)
+
+    def _housekeeping(self) -> None:
+        failed = fail_dead_lettered(self.db, self.queue)
+        if failed:
+            log.warning("%d video(s) failed: their job ran out of attempts while no worker was watching", failed)
+
+    def _publish_metrics(self) -> None:
+        with self.db.session() as session:
+            workers = scaling.live_worker_slots(session, self.heartbeat_seconds)
+        self.metrics.publish(self.queue.depth().visible, workers)
+
+    def _scale(self) -> None:
+        if self.stopping.is_set():
+            return
+        slots = self._live_slots()
+        busy = sum(s.busy for s in slots)
+        wanted = scaling.desired_slots(self.queue.depth().visible, busy,
+                                       float(self.app.config["WORKER_TARGET_BACKLOG"]), self.minimum, self.maximum)
+        if wanted > len(slots):
+            log.info("backlog: %d -> %d worker slots", len(slots), wanted)
+            for _ in range(wanted - len(slots)):
+                self._add_slot()
+        elif wanted < len(slots):
+            idle = [s for s in slots if not s.busy][: len(slots) - wanted]
+            for slot in idle:
+                slot.retired = True  # it leaves after its current long poll
+            if idle:
+                log.info("backlog: %d -> %d worker slots", len(slots), len(slots) - len(idle))
+        self.slots = [s for s in self.slots if s.is_alive()]
+
+    def _add_slot(self) -> None:
+        self._numbers += 1
+        slot = Slot(self, self._numbers)
+        self.slots.append(slot)
+        slot.start()
+
+
+def run_worker(app: Any, burst: bool = False, concurrency: int | None = None) -> list[str]:
+    """`videoforge worker` and `python -m entrypoints.worker`: a foreground worker with signal handling."""
+    worker = Worker(app, concurrency=concurrency, burst=burst)
+    worker.install_signal_handlers()
+    return worker.run()
+
+
+POOL_EXTENSION = "videoforge.worker_pool"
+
+
+def start_in_process_workers(app: Any) -> Worker:
+    """Start the all-in-one's worker pool (once per app); it hands its jobs back when the process exits."""
+    import atexit
+
+    with _pool_lock:
+        pool = app.extensions.get(POOL_EXTENSION)
+        if pool is None:
+            pool = app.extensions[POOL_EXTENSION] = Worker(app, in_process=True).start_background()
+            atexit.register(pool.stop, hand_back=True, timeout=10)
+    return pool
+
+
+_pool_lock = threading.Lock()
+
+
+def init_in_process_workers(app: Any) -> None:
+    """Module setup: in the all-in-one, start workers when the app serves, never for other CLI commands.
+
+    `videoforge run` / `flask run` start them at once (in the reloader's serving child only); any
+    other server starts them on the first request. Tests (TESTING) start them explicitly.
+    """
+    if not app.config.get("WORKER_IN_PROCESS") or app.config.get("TESTING"):
+        return
+    if _serving_from_cli():
+        start_in_process_workers(app)
+        return
+    started = []
+
+    @app.before_request
+    def _start_workers_once():
+        if not started:
+            started.append(True)
+            start_in_process_workers(app)
+
+
+def _serving_from_cli() -> bool:
+    import os
+
+    import click
+    from flask.helpers import get_debug_flag
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return False
+    reload = ctx.params.get("reload")
+    reloading = reload or (reload is None and get_debug_flag())
+    # With the reloader, the first process only watches files; its child (WERKZEUG_RUN_MAIN) serves.
+    return not reloading or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
