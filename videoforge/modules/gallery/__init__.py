@@ -10,4 +10,10 @@ def _blueprints():
     return [blp]
 
 
-module = Module(name="gallery", blueprints=_blueprints, config=config)
+def _commands():
+    from videoforge.modules.gallery.cli import outbox_group, uploads
+
+    return [uploads, outbox_group]
+
+
+module = Module(name="gallery", blueprints=_blueprints, config=config, cli=_commands)

@@ -21,3 +21,9 @@ QUOTA_VIDEOS = 500
 """Videos a user may have at once."""
 QUOTA_BYTES = 50 * 1024**3
 """Source bytes a user may have at once."""
+DESCRIPTION_MAX_LENGTH = 5000
+"""Longest description in characters."""
+POSTER_URL_EXPIRY = 3600
+"""Seconds a poster URL in the Video JSON stays valid."""
+OUTBOX_RETENTION = 7 * 24 * 3600
+"""Seconds relayed outbox rows are kept before `videoforge uploads cleanup` deletes them."""

@@ -1,0 +1,102 @@
+"""Gallery fixtures: apps served over real HTTP (signed storage URLs are absolute), on local storage or S3."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live_server import LiveServer
+from tests.servers import weed_s3  # noqa: F401 - the session fixture
+from videoforge.ports.storage import get_storage
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    server = LiveServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gallery_app(make_app, live_server):
+    """`gallery_app(**overrides)`: an all-in-one app on the test's database, answering on the live server."""
+
+    def factory(**overrides):
+        app = make_app(PUBLIC_URL=live_server.url, **overrides)
+        live_server.serve(app)
+        return app
+
+    return factory
+
+
+def s3_settings(weed) -> dict:
+    return {"STORAGE_BACKEND": "s3", "S3_BUCKET": weed.bucket, "S3_ENDPOINT_URL": weed.endpoint_url,
+            "S3_REGION": weed.region, "S3_ADDRESSING_STYLE": "path",
+            "S3_ACCESS_KEY_ID": weed.access_key, "S3_SECRET_ACCESS_KEY": weed.secret_key}
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_settings(request) -> dict:
+    """Config that selects each storage backend in turn."""
+    if request.param == "local":
+        return {}
+    return s3_settings(request.getfixturevalue("weed_s3"))
+
+
+@pytest.fixture
+def app(gallery_app):
+    """Local storage; multipart from 9 MiB so a small file can take the multipart path."""
+    return gallery_app(MULTIPART_THRESHOLD=9 * MiB)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def storage(app):
+    return get_storage(app)
+
+
+@pytest.fixture(scope="session")
+def small_clip(tmp_path_factory) -> Path:
+    """A real 2 s H.264/AAC clip of ~100 KB."""
+    from tests.media import make_clip
+
+    return make_clip(tmp_path_factory.mktemp("clips") / "small.mp4", seconds=2)
+
+
+@pytest.fixture(scope="session")
+def large_clip(tmp_path_factory) -> Path:
+    """A real clip past 8 MiB (uncompressed frames in Matroska), so it needs two parts."""
+    path = tmp_path_factory.mktemp("clips") / "large.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=4",
+                    "-c:v", "rawvideo", "-pix_fmt", "yuv420p", str(path)], check=True)
+    assert path.stat().st_size > 9 * MiB
+    return path
+
+
+def new_upload(client, headers, **fields):
+    body = {"title": "Clip", "filename": "clip.mp4", "size": 1000, "content_type": "video/mp4"}
+    body.update(fields)
+    return client.post("/api/gallery/uploads", json=body, headers=headers)
+
+
+def send_parts(plan: dict, data: bytes, numbers=None) -> list[dict]:
+    """PUT the chosen parts of `data` to their signed URLs; the parts as confirm takes them."""
+    size = plan["part_size"]
+    sent = []
+    for part in plan["parts"]:
+        if numbers is not None and part["number"] not in numbers:
+            continue
+        chunk = data[(part["number"] - 1) * size: part["number"] * size]
+        response = requests.put(part["url"], data=chunk, timeout=60)
+        assert response.status_code == 200, response.text
+        sent.append({"number": part["number"], "etag": response.headers["ETag"]})
+    return sent

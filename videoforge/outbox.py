@@ -1,0 +1,97 @@
+"""Transactional outbox: a job is written in the same transaction as the change it announces, then relayed.
+
+With the embedded SQL queue the relay happens inside that very transaction (the message is a row in the
+same database). With SQS the row is committed first and sent afterwards, retried until it goes through,
+so no confirmed upload is ever left without its job. Delivery is at least once: consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from videoforge.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+JOBS = "jobs"
+"""Topic of messages bound for the job queue."""
+
+
+@dataclass(frozen=True)
+class RelayResult:
+    """What one relay pass did."""
+
+    sent: int
+    failed: int
+
+
+def transcode_message(video_id: str, request_id: str | None) -> dict[str, Any]:
+    """The job that asks a worker to transcode a video."""
+    return {"type": "transcode", "video_id": video_id, "request_id": request_id}
+
+
+def write(session: Session, queue: Any, payload: dict[str, Any], topic: str = JOBS) -> OutboxMessage:
+    """Add an outbox row to the caller's transaction; a transactional queue gets the message in it too."""
+    row = OutboxMessage(topic=topic, payload=payload)
+    session.add(row)
+    if queue.transactional:
+        queue.send(payload, session=session)
+        row.sent_at, row.attempts = utcnow(), 1
+    session.flush()
+    return row
+
+
+def relay_pending(db: Any, queue: Any, *, limit: int = 100) -> RelayResult:
+    """Send unsent rows, oldest first; a failure is counted on the row and retried on the next pass."""
+    stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        # Two relays never hold the same row, so a row is not sent twice (barring a crash after sending).
+        stmt = stmt.with_for_update(skip_locked=True)
+    sent = failed = 0
+    with db.session() as session:
+        for row in session.scalars(stmt).all():
+            row.attempts += 1
+            try:
+                queue.send(row.payload, session=session if queue.transactional else None)
+            except Exception as exc:  # noqa: BLE001 - any send failure is retried later; the row keeps the reason
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                failed += 1
+                log.warning("outbox relay: message %s not sent (attempt %s): %s", row.id, row.attempts, row.last_error,
+                            extra={"video_id": (row.payload or {}).get("video_id")})
+                continue
+            row.sent_at, row.last_error = utcnow(), None
+            sent += 1
+    return RelayResult(sent=sent, failed=failed)
+
+
+def pending_count(db: Any) -> int:
+    """Rows not yet relayed (an alarm-worthy number when it keeps growing)."""
+    from sqlalchemy import func
+
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+
+
+def prune_sent(db: Any, older_than_seconds: int) -> int:
+    """Delete rows relayed longer ago than `older_than_seconds`; they are history, not state."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    with db.session() as session:
+        return session.execute(delete(OutboxMessage).where(
+            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff)).rowcount or 0
+
+
+def relay_forever(db: Any, queue: Any, stop: threading.Event, interval: float = 5.0) -> None:
+    """Relay every `interval` seconds until `stop` is set (for a worker thread when the queue is SQS)."""
+    while not stop.is_set():
+        try:
+            relay_pending(db, queue)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+            log.exception("outbox relay pass failed")
+        stop.wait(interval)
