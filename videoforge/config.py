@@ -87,6 +87,10 @@ SECRET_KEY = ""
 """Key for app-signed URLs; empty means one created in the instance folder."""
 MAX_CONTENT_LENGTH = 1024 * 1024
 """Largest JSON request body in bytes (video bytes never pass through the API)."""
+SECRETS_ENDPOINT_URL = ""
+"""Secrets Manager endpoint override (compatible servers); AWS_ENDPOINT_URL_SECRETS_MANAGER works too."""
+SECRETS_REGION = ""
+"""Region of Secrets Manager; empty means the AWS SDK's usual lookup (AWS_REGION, instance metadata)."""
 AUTO_MIGRATE = True
 """Apply pending migrations at start-up (all-in-one); split deployments run `videoforge db upgrade` instead."""
 URL_PREFIXES: dict[str, str] = {"web": ""}
@@ -101,7 +105,8 @@ BACKENDS = {
     "LOG_FORMAT": ("json", "text"),
 }
 URL_KEYS = ("PUBLIC_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
-            "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN", "AUTH_JWKS_URL")
+            "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN", "AUTH_JWKS_URL",
+            "SECRETS_ENDPOINT_URL")
 
 
 class ConfigError(Exception):

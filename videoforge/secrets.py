@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any
 
@@ -15,6 +16,9 @@ _lock = threading.Lock()
 
 def resolve_secrets(config: dict[str, Any], client_factory=None) -> None:
     """Replace every secret reference in place; the values are never logged."""
+    if client_factory is None:
+        def client_factory():
+            return _default_client(config.get("SECRETS_ENDPOINT_URL") or None, config.get("SECRETS_REGION") or None)
     for key, value in list(config.items()):
         if isinstance(value, str) and value.startswith(PREFIX):
             config[key] = resolve(key, value[len(PREFIX):], client_factory)
@@ -47,10 +51,24 @@ def _secret_string(key: str, secret_id: str, client_factory) -> str:
         return _cache[secret_id]
 
 
-def _default_client():
+def _default_client(endpoint_url: str | None = None, region: str | None = None):
     import boto3  # only processes that use secrets pay for boto3's import
 
-    return boto3.client("secretsmanager")
+    _hide_response_bodies()
+    # With no endpoint given, boto3 itself honours AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL.
+    return boto3.client("secretsmanager", endpoint_url=endpoint_url, region_name=region)
+
+
+def _hide_response_bodies() -> None:
+    """botocore logs whole response bodies at DEBUG, secret values included: drop those records."""
+    parsers = logging.getLogger("botocore.parsers")
+    if not any(isinstance(f, _NoBodies) for f in parsers.filters):
+        parsers.addFilter(_NoBodies())
+
+
+class _NoBodies(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Response body")
 
 
 def clear_cache() -> None:
