@@ -7,9 +7,12 @@ import type { Video } from "../src/api/types";
 import { App } from "../src/App";
 import { AuthProvider } from "../src/auth/AuthContext";
 import { VideoCard } from "../src/components/VideoCard";
-import { levelLabel } from "../src/player/Player";
+import { levelLabel, Player } from "../src/player/Player";
 import { UploadsProvider } from "../src/upload/UploadsContext";
 import { reply, startJsonServer } from "./jsonServer";
+
+// jsdom has no scrolling; the app scrolls to the top on navigation.
+window.scrollTo = () => undefined;
 
 let server: Awaited<ReturnType<typeof startJsonServer>> | null = null;
 afterEach(async () => {
@@ -54,7 +57,22 @@ describe("VideoCard", () => {
   });
 });
 
-describe("player helpers", () => {
+describe("player", () => {
+  it("renders the labelled controls and answers keyboard shortcuts", () => {
+    render(<Player masterUrl="/api/streaming/videos/v1/master.m3u8" title="Beach day" accessToken={null} duration={95} />);
+    const video = screen.getByTestId("player-video") as HTMLVideoElement;
+    expect(screen.getByLabelText("Quality")).toBe(screen.getByTestId("quality-menu"));
+    expect(screen.getByRole("slider", { name: "Seek" }).getAttribute("aria-valuetext")).toBe("0:00 of 1:35");
+    fireEvent.keyDown(screen.getByTestId("player"), { key: "m" });
+    expect(video.muted).toBe(true);
+    // Keys typed into a form control are left alone.
+    fireEvent.keyDown(screen.getByTestId("quality-menu"), { key: "m" });
+    expect(video.muted).toBe(true);
+    fireEvent.keyDown(screen.getByTestId("player"), { key: "M" });
+    expect(video.muted).toBe(false);
+  });
+
+
   it("labels quality levels by height and bitrate", () => {
     expect(levelLabel({ height: 720, bitrate: 3_000_000, name: "" })).toBe("720p · 3.0 Mbps");
     expect(levelLabel({ height: 0, bitrate: 0, name: "audio" })).toBe("audio");

@@ -148,37 +148,52 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
     if (hlsRef.current) hlsRef.current.currentLevel = index;
   };
 
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+  /** Player shortcuts; returns whether the key was used. */
+  const handleKey = (e: globalThis.KeyboardEvent | KeyboardEvent<HTMLDivElement>): boolean => {
     const target = e.target as HTMLElement;
     // Form controls keep their own keys (arrows on the seek slider, space on a focused button).
-    if (target.closest("input, select, textarea")) return;
-    if (target.closest("button") && (e.key === " " || e.key === "Enter")) return;
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (target.closest?.("input, select, textarea, [contenteditable]")) return false;
+    if (target.closest?.("button, a") && (e.key === " " || e.key === "Enter")) return false;
+    if (e.altKey || e.ctrlKey || e.metaKey) return false;
     switch (e.key) {
       case " ":
       case "k":
       case "K":
         togglePlay();
-        break;
+        return true;
       case "ArrowLeft":
         seekBy(-SEEK_STEP);
-        break;
+        return true;
       case "ArrowRight":
         seekBy(SEEK_STEP);
-        break;
+        return true;
       case "f":
       case "F":
         toggleFullscreen();
-        break;
+        return true;
       case "m":
       case "M":
         toggleMute();
-        break;
+        return true;
       default:
-        return;
+        return false;
     }
-    e.preventDefault();
   };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (handleKey(e)) e.preventDefault();
+  };
+  const handleKeyRef = useRef(handleKey);
+  handleKeyRef.current = handleKey;
+  useEffect(() => {
+    // With nothing in particular focused (page just opened), the shortcuts still reach the player.
+    const onWindowKey = (e: globalThis.KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      const idle = t === document.body || t === document.documentElement || t.id === "main";
+      if (!e.defaultPrevented && idle && handleKeyRef.current(e)) e.preventDefault();
+    };
+    window.addEventListener("keydown", onWindowKey);
+    return () => window.removeEventListener("keydown", onWindowKey);
+  }, []);
 
   const onSeekHover = (e: MouseEvent<HTMLDivElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
