@@ -132,12 +132,15 @@ def main() -> None:
         "botocore": botocore.__version__,
         "urls_per_playlist": urls_per_playlist,
         "raw_hmac_us": raw_hmac * 1e6,
+        "raw_hmac_cpu_us": med("raw_cpu", urls_per_playlist) * 1e6,
         "presign_us": presign_only * 1e6,
+        "presign_cpu_us": med("presign_cpu", urls_per_playlist) * 1e6,
         "presign_vs_raw_hmac": med_ratio("presign", "raw"),
         "playlist_fast_ms": fast_playlist * 1e3,
         "playlist_fast_cpu_ms": med("fast_cpu") * 1e3,
         "playlist_fast_per_url_us": fast_playlist / urls_per_playlist * 1e6,
         "playlist_fast_per_url_vs_raw_hmac": med_ratio("fast", "raw"),
+        "playlist_fast_per_url_vs_raw_hmac_cpu": med_ratio("fast_cpu", "raw_cpu"),
         "playlist_boto_ms": boto_playlist * 1e3,
         "playlist_boto_cpu_ms": med("boto_cpu") * 1e3,
         "playlist_boto_per_url_us": boto_playlist / urls_per_playlist * 1e6,
@@ -150,17 +153,23 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     r = results
     print(
-        "\n| measurement | median wall (CPU) | per URL | × raw HMAC |\n|---|---|---|---|\n"
-        f"| one raw HMAC-SHA256 | — | {r['raw_hmac_us']:.2f} µs | 1.0 |\n"
-        f"| QueryPresigner.presign() alone | — | {r['presign_us']:.2f} µs | {r['presign_vs_raw_hmac']:.2f} |\n"
+        "\n| measurement | median wall (CPU) | per URL wall (CPU) | × raw HMAC |\n|---|---|---|---|\n"
+        f"| one raw HMAC-SHA256 | — | {r['raw_hmac_us']:.2f} µs ({r['raw_hmac_cpu_us']:.2f}) | 1.0 |\n"
+        f"| QueryPresigner.presign() alone | — | {r['presign_us']:.2f} µs ({r['presign_cpu_us']:.2f}) | "
+        f"{r['presign_vs_raw_hmac']:.2f} |\n"
         f"| (a) 2 h playlist, QueryPresigner | {r['playlist_fast_ms']:.1f} ms ({r['playlist_fast_cpu_ms']:.1f} ms) | "
         f"{r['playlist_fast_per_url_us']:.2f} µs | {r['playlist_fast_per_url_vs_raw_hmac']:.2f} |\n"
         f"| (b) 2 h playlist, boto3 generate_presigned_url | {r['playlist_boto_ms']:.0f} ms "
         f"({r['playlist_boto_cpu_ms']:.0f} ms) | {r['playlist_boto_per_url_us']:.0f} µs | "
         f"{r['playlist_boto_per_url_vs_raw_hmac']:.0f} |"
     )
-    ok = r["playlist_fast_ms"] <= 20 and r["playlist_fast_per_url_vs_raw_hmac"] <= 3
-    print(f"\ntargets (≤ 20 ms per playlist, ≤ 3× raw HMAC per URL): {'met' if ok else 'MISSED'}")
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    print(f"\ntarget ≤ 20 ms per 2 h playlist: wall {verdict(r['playlist_fast_ms'] <= 20)}, "
+          f"CPU {verdict(r['playlist_fast_cpu_ms'] <= 20)} (load average {r['load_average_1m']:.1f} on "
+          f"{os.cpu_count()} cores); target ≤ 3× raw HMAC per URL: "
+          f"{verdict(r['playlist_fast_per_url_vs_raw_hmac'] <= 3)}")
 
 
 if __name__ == "__main__":
