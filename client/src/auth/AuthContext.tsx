@@ -148,6 +148,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const signOut = useCallback(() => {
+    const refreshToken = sessionRef.current?.current?.refreshToken;
+    if (config?.flow === "local" && refreshToken) {
+      // Revoke server-side too, so a copied refresh token dies with the session; failure is harmless.
+      void api("/api/auth/signout", { auth: false, body: { refresh_token: refreshToken } }).catch(() => undefined);
+    }
     sessionRef.current?.clear();
     if (config?.flow === "cognito") {
       const url = buildLogoutUrl(config, window.location.origin + window.location.pathname);

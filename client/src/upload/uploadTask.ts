@@ -137,6 +137,11 @@ export class UploadTask {
     this.controller = new AbortController();
     this.update({ phase: "uploading", error: null });
     try {
+      if (this.single && this.snapshot.video) {
+        // A presigned PUT may have expired while the connection was down: take the fresh one.
+        const status = await getUploadStatus(this.snapshot.video.id);
+        if (status.upload && "url" in status.upload && status.upload.url) this.single = status.upload;
+      }
       if (this.multipart && this.snapshot.video) {
         const status = await getUploadStatus(this.snapshot.video.id);
         const fresh = status.upload && "multipart" in status.upload ? status.upload.multipart : null;
