@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import hashlib
+import hmac
 import re
 import time
 from typing import Any, Mapping, NamedTuple, Union
@@ -21,7 +22,6 @@ _ipv4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}").fullmatch
 METHODS = frozenset({"GET", "PUT", "HEAD", "DELETE", "POST"})
 MAX_EXPIRES = 7 * 24 * 3600  # SigV4 presigned URLs cannot live longer than 7 days
 _STAMP = "%Y%m%dT%H%M%SZ"
-_EMPTY_PAD = bytes(64)
 
 
 class FrozenCredentials(NamedTuple):
@@ -65,10 +65,7 @@ def _hmac_pads(key: bytes) -> tuple[Any, Any]:
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
-    inner, outer = _hmac_pads(key)
-    inner.update(msg.encode("utf-8"))
-    outer.update(inner.digest())
-    return outer.digest()
+    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
 
 
 def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
