@@ -50,8 +50,8 @@ def storage_settings(request) -> dict:
 
 @pytest.fixture
 def app(gallery_app):
-    """Local storage; multipart from 9 MiB so a small file can take the multipart path."""
-    return gallery_app(MULTIPART_THRESHOLD=9 * MiB)
+    """Local storage; multipart from 9 MiB in 8 MiB parts, so a 10 MiB file takes the multipart path."""
+    return gallery_app(MULTIPART_THRESHOLD=9 * MiB, MULTIPART_PART_SIZE=8 * MiB)
 
 
 @pytest.fixture

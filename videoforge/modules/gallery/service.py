@@ -160,7 +160,7 @@ def create_upload(session: Session, storage: Storage, config: dict[str, Any], us
     filename = clean_filename(config, data.get("filename", ""))
     video = Video(
         owner_id=user.id,
-        title=clean_title(config, data.get("title") or os.path.splitext(filename)[0]),
+        title=clean_title(config, os.path.splitext(filename)[0] if data.get("title") is None else data["title"]),
         description=clean_description(config, data.get("description")),
         visibility=clean_visibility(data.get("visibility")),
         filename=filename,
