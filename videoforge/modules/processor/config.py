@@ -8,13 +8,13 @@ SEGMENT_SECONDS = 4
 """HLS segment length."""
 MAX_DURATION = 4 * 3600
 """Longest accepted source, in seconds."""
-STALL_SECONDS = 120
+STALL_SECONDS = 120.0
 """An ffmpeg that makes no progress this long is killed and the job retried."""
 WORKER_MIN = 1
 """In-process workers at least (all-in-one)."""
 WORKER_MAX = 2
 """In-process workers at most (all-in-one), scaled by backlog per worker."""
-WORKER_POLL_SECONDS = 2
+WORKER_POLL_SECONDS = 2.0
 """Long-poll wait of an idle worker."""
 RETRY_BACKOFF_SECONDS = 30
 """Base delay before a transient failure is retried (doubles per receive)."""
@@ -22,17 +22,17 @@ CLOUDWATCH_NAMESPACE = ""
 """When set, backlog per worker is published to CloudWatch under this namespace."""
 CLOUDWATCH_REGION = ""
 """Region for CloudWatch metrics; empty means SQS_REGION."""
-CLOUDWATCH_PUBLISH_SECONDS = 60
+CLOUDWATCH_PUBLISH_SECONDS = 60.0
 """How often each worker process publishes the backlog metrics."""
 WORKER_CONCURRENCY = 1
 """Jobs one `videoforge worker` process runs at once (its worker slots)."""
 WORKER_TARGET_BACKLOG = 1.0
 """Visible jobs per worker slot the in-process pool aims for (the ASG policy's target value, too)."""
-WORKER_SCALE_SECONDS = 10
+WORKER_SCALE_SECONDS = 10.0
 """How often the in-process pool re-reads the backlog and resizes."""
-WORKER_HEARTBEAT_SECONDS = 10
+WORKER_HEARTBEAT_SECONDS = 10.0
 """How often a worker process refreshes its row in the workers table; three missed beats and it counts as gone."""
-WORKER_STOP_GRACE_SECONDS = 90
+WORKER_STOP_GRACE_SECONDS = 90.0
 """After the first SIGTERM the running job may finish within this; then its message is handed back."""
 WORK_DIR = ""
 """Scratch folder for sources and ffmpeg output; empty means the system temporary folder."""
