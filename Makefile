@@ -12,8 +12,8 @@ run: system-deps venv client
 	$(VENV)/bin/videoforge run --host $(HOST) --port $(PORT)
 
 test: system-deps venv client
-	$(PY) -m pytest -ra $(PYTEST_ARGS)
 	cd client && npm test
+	$(PY) -m pytest -ra $(PYTEST_ARGS)
 
 # ffmpeg (transcoding), chromium (browser tests) and node (client build) from the system packages when missing.
 system-deps:

@@ -119,7 +119,7 @@ def test_health_and_readiness(client):
 
 
 def test_readiness_fails_with_503_when_database_is_gone(tmp_path):
-    app = create_app(INSTANCE_PATH=str(tmp_path), AUTO_MIGRATE=False, LOG_LEVEL="ERROR",
+    app = create_app(INSTANCE_PATH=str(tmp_path), AUTO_MIGRATE=False, LOG_LEVEL="ERROR", WORKER_IN_PROCESS=False,
                      DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
