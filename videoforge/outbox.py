@@ -48,9 +48,11 @@ def write(session: Session, queue: Any, payload: dict[str, Any], topic: str = JO
     return row
 
 
-def relay_pending(db: Any, queue: Any, *, limit: int = 100) -> RelayResult:
-    """Send unsent rows, oldest first; a failure is counted on the row and retried on the next pass."""
+def relay_pending(db: Any, queue: Any, *, limit: int = 100, ids: list[int] | None = None) -> RelayResult:
+    """Send unsent rows (only `ids` if given), oldest first; a failure is counted on the row and retried later."""
     stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+    if ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
     if db.engine.dialect.name == "postgresql":
         # Two relays never hold the same row, so a row is not sent twice (barring a crash after sending).
         stmt = stmt.with_for_update(skip_locked=True)

@@ -274,13 +274,12 @@ def confirm_upload(session: Session, db: Any, storage: Storage, queue: Any, vide
             status="queued", upload_id=None, queued_at=now, updated_at=now, progress=0.0, stage=None,
             error=None, request_id=request_id)
     ).rowcount
-    if won:
-        outbox.write(session, queue, outbox.transcode_message(video.id, request_id))
+    message = outbox.write(session, queue, outbox.transcode_message(video.id, request_id)) if won else None
     session.commit()
     session.refresh(video)
-    if won:
+    if message is not None:
         log.info("upload confirmed and queued", extra={"video_id": video.id})
-        relay_after_commit(db, queue)
+        relay_after_commit(db, queue, message.id)
     return video
 
 
@@ -295,19 +294,20 @@ def retry_failed(session: Session, db: Any, queue: Any, video: Video, request_id
     if not won:
         session.rollback()
         raise field_error(409, "status", f"Only failed videos can be retried; this one is {video.status}.")
-    outbox.write(session, queue, outbox.transcode_message(video.id, request_id))
+    message = outbox.write(session, queue, outbox.transcode_message(video.id, request_id))
     session.commit()
     session.refresh(video)
-    relay_after_commit(db, queue)
+    relay_after_commit(db, queue, message.id)
     return video
 
 
-def relay_after_commit(db: Any, queue: Any) -> None:
-    """With SQS, send what was just committed (and any earlier leftovers); failures stay for the relay loop."""
+def relay_after_commit(db: Any, queue: Any, message_id: int) -> None:
+    """With SQS, send the row just committed; a failure leaves it to the relay loop (one try per request,
+    so an SQS outage slows a confirm by one failed send, not by the whole backlog)."""
     if queue.transactional:
         return
     try:
-        outbox.relay_pending(db, queue, limit=20)
+        outbox.relay_pending(db, queue, ids=[message_id])
     except Exception:  # noqa: BLE001 - the row is committed; the relay loop delivers it later
         log.exception("outbox relay after commit failed; the relay loop will retry")
 
