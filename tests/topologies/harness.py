@@ -53,17 +53,23 @@ class Service:
             time.sleep(0.2)
         raise TimeoutError(f"{self.name} not ready at {path} after {timeout:.0f} s ({last}):\n{self.log_tail()}")
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM (graceful: gunicorn finishes requests, the worker its job), SIGKILL if it hangs."""
+    def terminate(self) -> None:
+        """SIGTERM: graceful (gunicorn finishes requests in flight, the worker its job)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 15.0) -> float:
+        """SIGTERM, then SIGKILL if it hangs; returns the seconds it took."""
+        started = time.monotonic()
+        self.terminate()
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        if process is not None:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        return time.monotonic() - started
 
     def log_lines(self) -> list[dict]:
         """The service's JSON log lines (other lines, such as gunicorn's start-up banner, skipped)."""
@@ -123,9 +129,12 @@ class Topology:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def stop(self) -> None:
-        for service in reversed(list(self.services.values())):
-            service.stop()
+    def stop(self) -> dict[str, float]:
+        """Signal every service at once, then wait for each; returns each one's stop time in seconds."""
+        services = list(reversed(list(self.services.values())))
+        for service in services:
+            service.terminate()
+        return {service.name: round(service.stop(), 2) for service in services}
 
     def cleanup_logs(self) -> None:
         for service in self.services.values():

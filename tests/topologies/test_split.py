@@ -82,7 +82,8 @@ def split(split_database, weed_s3, moto_endpoint, tmp_path_factory):  # noqa: F8
                       REMOTE_MODULES=f"gallery={gallery.url},streaming={streaming.url}")
     gallery.env = env("gallery", MODULES="gallery")
     streaming.env = env("streaming", MODULES="streaming")
-    worker = Service("worker", [str(BIN / "python"), "-m", "entrypoints.worker"], env("worker", MODULES="processor"))
+    worker_env = env("worker", MODULES="processor", WORKER_POLL_SECONDS="2")  # short polls: a quick stop
+    worker = Service("worker", [str(BIN / "python"), "-m", "entrypoints.worker"], worker_env)
 
     run_migrations(gateway.env)
     with Topology() as topology:
@@ -95,6 +96,10 @@ def split(split_database, weed_s3, moto_endpoint, tmp_path_factory):  # noqa: F8
         for service in topology.services.values():
             if service.process is not None and service.process.poll() is not None:
                 pytest.fail(f"{service.name} died during the tests:\n{service.log_tail()}")
+        stopped = topology.stop()
+        # SIGTERM is a graceful stop for every service, well inside the 15 s after which it would be killed
+        slow = {name: seconds for name, seconds in stopped.items() if seconds > 12}
+        assert not slow, f"services slow to stop on SIGTERM: {slow}"
     topology.cleanup_logs()
 
 
