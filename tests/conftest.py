@@ -9,6 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.moto import moto_endpoint, moto_server  # noqa: F401 - session fixtures for every test
+from tests.servers import weed_s3  # noqa: F401 - one signature-checking S3 server per session
 from videoforge import create_app
 from videoforge.db import Base
 from videoforge.identity.tokens import mint_tokens
