@@ -59,9 +59,14 @@ EXPECTED_ASSETS = sorted([("master", "", True), ("poster", "", True), ("storyboa
 
 
 def stored_files(app, video_id: str) -> list[str]:
-    """Every object under processed/{video_id}/, relative to it."""
+    """Every object under processed/{video_id}/, relative to it.
+
+    Dot-files are local storage's half-written temporaries (a killed worker can leave one): not objects.
+    """
     root = Path(get_storage(app).root) / "processed" / video_id
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    if not root.exists():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def referenced_files(app, video_id: str) -> list[str]:

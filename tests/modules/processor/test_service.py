@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.media import make_clip, make_text_file, make_truncated
+from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fixture
 from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, job_for, queue_video, referenced_files,
                                           stored_files, video)
 from videoforge.models import MediaAsset, Video, utcnow
@@ -220,3 +221,32 @@ def test_retry_queues_a_failed_video_and_refuses_others(app, clip):
     assert run_one(app) == "done"
     with pytest.raises(LookupError):
         service.retry_video(db, queue, "f" * 32)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_on_sqs_the_last_failed_attempt_fails_the_video_and_sqs_dead_letters_it(make_app, clip, sqs_endpoint,  # noqa: F811
+                                                                                  monkeypatch):
+    import uuid
+
+    from tests.ports.conftest import make_sqs_queues, sqs_client
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    url, _ = make_sqs_queues(sqs_client(sqs_endpoint), f"jobs-{uuid.uuid4().hex[:8]}", max_receives=2)
+    app = make_app(**FAST, QUEUE_BACKEND="sqs", SQS_QUEUE_URL=url, SQS_ENDPOINT_URL=sqs_endpoint)
+    queue = get_queue(app)
+    assert queue.max_receives == 2 and queue.dlq_url  # both read from the redrive policy
+    video_id = queue_video(app, clip, send=False)
+    queue.send(service.transcode_body(video_id))
+    job = job_for(app)
+    job.config["STALL_SECONDS"] = 0.01
+    assert run_one(app, job) == "retry"
+    assert run_one(app, job) == "dead"
+    assert video(app, video_id).status == "failed"
+    assert queue.receive() == []  # SQS moved it to the DLQ
+    letters = service.dead_letters(app.extensions["videoforge.db"], queue)
+    assert [d["video_id"] for d in letters] == [video_id]
+    assert "no progress" in letters[0]["error"]  # SQS keeps none: the video's error stands in
+    assert service.redrive_dead_letters(app.extensions["videoforge.db"], queue) == 1
+    assert run_one(app) == "done"
+    assert video(app, video_id).status == "ready"
