@@ -12,7 +12,6 @@ import uuid
 import boto3
 import pytest
 
-from tests.moto import moto_endpoint, moto_server  # noqa: F401 - fixtures
 from videoforge import create_app
 from videoforge.config import ConfigError
 from videoforge.secrets import clear_cache

@@ -6,8 +6,6 @@ import itertools
 
 import pytest
 
-from tests.moto import moto_endpoint, moto_server  # noqa: F401 - fixtures for the Cognito-path tests
-
 PASSWORD = "plum-orchard-41-sky"
 _emails = itertools.count()
 

@@ -85,7 +85,7 @@ def not_yet_valid(app):
 
 def another_instance(app, make_app, tmp_path):
     # Another local issuer (its own key) claiming the same issuer URL and client id.
-    other = make_app(INSTANCE_PATH=str(tmp_path / "other-instance"))
+    other = make_app(INSTANCE_PATH=str(tmp_path / "other-instance"), AUTH_SIGNING_KEY="")
     return token_for(other, sub="user-1")
 
 

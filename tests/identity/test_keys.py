@@ -40,10 +40,10 @@ def jwks_kids(client) -> list[str]:
 
 
 def test_key_is_created_once_in_the_instance_folder(make_app, tmp_path):
-    first = make_app()
+    first = make_app(AUTH_SIGNING_KEY="")
     path = os.path.join(first.instance_path, KEY_FILE)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    second = make_app()
+    second = make_app(AUTH_SIGNING_KEY="")
     kid = first.extensions["videoforge.signing_key"].kid
     assert second.extensions["videoforge.signing_key"].kid == kid
     assert jwks_kids(second.test_client()) == [kid]
@@ -67,12 +67,12 @@ def test_unusable_configured_key_stops_start_up_naming_the_key(make_app, value):
 
 
 def test_rotation_keeps_the_old_public_key_until_its_tokens_expire(make_app):
-    before = make_app()
+    before = make_app(AUTH_SIGNING_KEY="")  # the key lives in the instance folder
     old_kid = before.extensions["videoforge.signing_key"].kid
     old_token = token_for(before, sub="rotated-user")
     result = before.test_cli_runner().invoke(args=["rotate-signing-key"])
     assert result.exit_code == 0 and old_kid in result.output
-    after = make_app()  # the restart that picks the new key up
+    after = make_app(AUTH_SIGNING_KEY="")  # the restart that picks the new key up
     client = after.test_client()
     new_kid = after.extensions["videoforge.signing_key"].kid
     assert new_kid != old_kid and jwks_kids(client) == [new_kid, old_kid]
@@ -83,7 +83,7 @@ def test_rotation_keeps_the_old_public_key_until_its_tokens_expire(make_app):
     assert load_retired_keys({}, after.instance_path, keep, now=time.time() + keep + 1) == []
     retired = os.path.join(after.instance_path, "auth_keys", "retired", f"{old_kid}.pem")
     os.utime(retired, (time.time() - keep - 1,) * 2)
-    later = make_app()
+    later = make_app(AUTH_SIGNING_KEY="")
     assert jwks_kids(later.test_client()) == [new_kid]
     assert_error(later.test_client().get("/api/auth/me", headers=bearer(old_token)), 401)
 
@@ -124,12 +124,13 @@ def test_split_process_verifies_local_tokens_through_the_issuers_jwks_url(make_a
     issuer = make_app()
     with serving(issuer) as base:
         gallery = _with_protected_route(make_app(MODULES=["gallery"], INSTANCE_PATH=str(tmp_path / "gallery"),
+                                                 AUTH_SIGNING_KEY="",
                                                  AUTH_JWKS_URL=f"{base}/api/auth/.well-known/jwks.json"))
         assert "videoforge.signing_key" not in gallery.extensions  # it holds no private key
         client = gallery.test_client()
         response = client.get("/test-only/whoami", headers=bearer(token_for(issuer, sub="split-user")))
         assert response.status_code == 200 and response.get_json() == {"sub": "split-user"}
-        foreign = make_app(INSTANCE_PATH=str(tmp_path / "foreign"))
+        foreign = make_app(INSTANCE_PATH=str(tmp_path / "foreign"), AUTH_SIGNING_KEY="")
         assert_error(client.get("/test-only/whoami", headers=bearer(token_for(foreign))), 401)
 
 
