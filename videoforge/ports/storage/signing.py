@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from typing import Mapping
 from urllib.parse import quote, urlencode
@@ -18,9 +19,12 @@ class SignatureError(Exception):
     """A signed URL that is malformed, altered or expired; the message says which."""
 
 
+_plain = re.compile(r"[A-Za-z0-9/_.~-]+").fullmatch  # keys that need no quoting (all of ours)
+
+
 def quote_key(key: str) -> str:
     """A key as it appears in a URL path (slashes kept)."""
-    return quote(key, safe="/~")
+    return key if _plain(key) else quote(key, safe="/~")
 
 
 class UrlSigner:
@@ -35,11 +39,14 @@ class UrlSigner:
             raise ValueError("a non-empty secret is required to sign storage URLs")
         raw = secret.encode() if isinstance(secret, str) else secret
         self._key = hmac.new(raw, purpose, hashlib.sha256).digest()
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)  # copied per URL: no key setup each time
 
     def _mac(self, method: str, key: str, expires: int, params: Mapping[str, str]) -> str:
         # Newline-separated fields: keys are checked to hold no control characters, so fields cannot run together.
         lines = [method, key, str(expires)] + [f"{name}={params[name]}" for name in SIGNED_PARAMS if name in params]
-        return hmac.new(self._key, "\n".join(lines).encode(), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update("\n".join(lines).encode())
+        return mac.hexdigest()
 
     def query(self, method: str, key: str, expires_in: int, now: float | None = None, **params) -> str:
         """The query string (without '?') that makes a URL for `method` on `key` valid for `expires_in` seconds."""
@@ -51,8 +58,10 @@ class UrlSigner:
         expires = int(now if now is not None else time.time()) + int(expires_in)
         values = {name: str(value) for name, value in params.items() if value is not None}
         pairs = [(name, values[name]) for name in SIGNED_PARAMS if name in values]
-        pairs += [(EXPIRES, str(expires)), (SIGNATURE, self._mac(method, key, expires, values))]
-        return urlencode(pairs)
+        signature = self._mac(method, key, expires, values)
+        if not pairs:  # a plain GET, by far the most signed (every segment of a playlist): skip urlencode
+            return f"{EXPIRES}={expires}&{SIGNATURE}={signature}"
+        return urlencode(pairs + [(EXPIRES, str(expires)), (SIGNATURE, signature)])
 
     def verify(self, method: str, key: str, args: Mapping[str, str], now: float | None = None) -> dict[str, str]:
         """The signed parameters of a valid request; SignatureError when missing, altered or expired."""
