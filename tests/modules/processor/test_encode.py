@@ -49,11 +49,11 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def ladder_run(tmp_path_factory):
-    """A 10 s 640x360 clip with sound, transcoded to 240p and 360p once for the tests below."""
+    """A 10 s 640x360 clip with sound, transcoded to 144p and 240p once for the tests below."""
     d = tmp_path_factory.mktemp("ladder")
     clip = make_clip(d / "clip.mp4", 640, 360, seconds=10)
     source = probe(clip)
-    rungs = plan_ladder(source, heights=(360, 240))
+    rungs = plan_ladder(source, heights=(240, 144))
     out = d / "out"
     recorder = Recorder(out, rungs[0].name)
     transcode_ladder(clip, out, source, rungs, on_progress=recorder.on_progress, on_segment=recorder.on_segment)
@@ -62,7 +62,7 @@ def ladder_run(tmp_path_factory):
 
 def test_every_rung_has_its_size_and_a_finished_playlist(ladder_run):
     source, rungs, out, _ = ladder_run
-    assert [r.name for r in rungs] == ["240p", "360p"]
+    assert [r.name for r in rungs] == ["144p", "240p"]
     for rung in rungs:
         stream = video_stream(out / rung.name / "index.m3u8")
         assert (stream["width"], stream["height"]) == (rung.width, rung.height)
@@ -118,17 +118,17 @@ def test_published_playlists_play(ladder_run):
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and text.rstrip().endswith("#EXT-X-ENDLIST")
         (out / rung.name / "published.m3u8").write_text(text)
     master = master_playlist(rungs, source.has_audio, measured, uri_for=lambda r: f"{r.name}/published.m3u8")
-    assert 'RESOLUTION=426x240,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000' in master
+    assert 'RESOLUTION=256x144,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000' in master
     assert "AVERAGE-BANDWIDTH=" in master
     (out / "master.m3u8").write_text(master)
     streams = ffprobe(out / "master.m3u8", "-show_streams", "-select_streams", "v")["streams"]
-    assert sorted((s["width"], s["height"]) for s in streams) == [(426, 240), (640, 360)]
-    growing = variant_playlist(measured["240p"][:1], "init_0.mp4", complete=False)
+    assert sorted((s["width"], s["height"]) for s in streams) == [(256, 144), (426, 240)]
+    growing = variant_playlist(measured["144p"][:1], "init_0.mp4", complete=False)
     assert "#EXT-X-PLAYLIST-TYPE:EVENT" in growing and "#EXT-X-ENDLIST" not in growing
 
 
 def test_portrait_silent_120fps_source_is_capped_at_60(tmp_path):
-    clip = make_clip(tmp_path / "tall.mp4", 180, 320, seconds=2, fps=120, audio=False)
+    clip = make_clip(tmp_path / "tall.mp4", 180, 320, seconds=1, fps=120, audio=False)
     source = probe(clip)
     rungs = plan_ladder(source, heights=(180, 144))
     assert [(r.name, r.width, r.height) for r in rungs] == [("144p", 144, 256), ("180p", 180, 320)]
@@ -142,7 +142,7 @@ def test_portrait_silent_120fps_source_is_capped_at_60(tmp_path):
 
 
 def test_rotated_source_comes_out_upright(tmp_path):
-    clip = make_clip(tmp_path / "phone.mp4", 320, 180, seconds=2, rotate=90)
+    clip = make_clip(tmp_path / "phone.mp4", 320, 180, seconds=1, rotate=90)
     source = probe(clip)
     rungs = plan_ladder(source, heights=(180,))
     assert (rungs[0].width, rungs[0].height) == (180, 320)

@@ -9,10 +9,12 @@ Safari/iOS (10+), ExoPlayer and VLC all play fMP4 HLS (EXT-X-VERSION 7).
 from __future__ import annotations
 
 import collections
+import ctypes
 import os
 import selectors
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -78,7 +80,7 @@ def build_ladder_command(
         "ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error",
         "-progress", "pipe:1", "-nostats",
         "-i", str(source_path),
-        "-filter_complex", _filter_graph(ladder),
+        "-filter_complex", _filter_graph(ladder, source.video_stream),
     ]
     for index, rung in enumerate(ladder):
         cmd += ["-map", f"[v{index}]"]
@@ -124,10 +126,10 @@ def build_ladder_command(
     return cmd
 
 
-def _filter_graph(ladder: Sequence[Rung]) -> str:
+def _filter_graph(ladder: Sequence[Rung], video_stream: int = 0) -> str:
     # Decode once (autorotate has already turned the picture upright), set the output rate
-    # once, then one scaler per rung.
-    head = f"[0:v]fps={ladder[0].fps}"
+    # once, then one scaler per rung. The stream is named by index: `0:v` could pick cover art.
+    head = f"[0:{video_stream}]fps={ladder[0].fps}"
     tails = [
         f"scale={r.width}:{r.height},setsar=1,format=yuv420p[v{i}]" for i, r in enumerate(ladder)
     ]
@@ -172,7 +174,10 @@ def run_ladder(
         (out / name).mkdir(parents=True, exist_ok=True)
     watcher = _SegmentWatcher(out, rung_names, on_segment)
     reporter = _ProgressReporter(duration, on_progress)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+    )
     stderr_tail: collections.deque[str] = collections.deque(maxlen=15)
     drain = threading.Thread(target=_drain, args=(proc.stderr, stderr_tail), daemon=True)
     drain.start()
@@ -291,6 +296,12 @@ class _SegmentWatcher:
 
     def unfinished(self) -> list[str]:
         return [name for name, ended in self.ended.items() if not ended]
+
+
+def _die_with_parent() -> None:
+    # If the worker is killed outright (OOM, SIGKILL), its ffmpeg must not burn the CPU on alone.
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _drain(stream, tail: collections.deque) -> None:

@@ -46,6 +46,7 @@ class SourceInfo:
     audio_codec: str | None
     format_name: str
     bit_rate: int | None
+    video_stream: int = 0  # ffprobe index of the picture to transcode (cover art may come first)
 
     @property
     def portrait(self) -> bool:
@@ -148,6 +149,7 @@ def source_info(report: dict, max_duration: float = MAX_DURATION, max_pixels: in
         audio_codec=audios[0].get("codec_name") if audios else None,
         format_name=format_name,
         bit_rate=int(bit_rate) if bit_rate and str(bit_rate).isdigit() else None,
+        video_stream=int(video.get("index", 0)),
     )
 
 
