@@ -1,0 +1,57 @@
+"""The storage and queue part of provision.yml, applied for real to a loopback moto_server: what it made, and idempotence."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.deploy.conftest import recap, redrive_policy
+
+
+def test_first_run_creates_and_second_run_changes_nothing(provisioned):
+    assert recap(provisioned.first_run.stdout)["changed"] >= 5, provisioned.first_run.stdout[-3000:]
+    second = recap(provisioned.second_run.stdout)
+    assert second["changed"] == 0 and second["failed"] == 0, provisioned.second_run.stdout[-3000:]
+
+
+def test_bucket_blocks_public_access_and_is_encrypted(provisioned):
+    s3 = provisioned.client("s3")
+    block = s3.get_public_access_block(Bucket=provisioned.bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                     "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    rules = s3.get_bucket_encryption(Bucket=provisioned.bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_bucket_cors_allows_browser_put_from_the_public_origin_and_exposes_etag(provisioned):
+    [rule] = provisioned.client("s3").get_bucket_cors(Bucket=provisioned.bucket)["CORSRules"]
+    assert rule["AllowedOrigins"] == ["https://video.example.com"]
+    assert "PUT" in rule["AllowedMethods"] and "GET" in rule["AllowedMethods"]
+    assert rule["ExposeHeaders"] == ["ETag"]
+
+
+def test_browser_preflight_for_a_put_is_answered_for_the_public_origin_only(provisioned):
+    url = f"{provisioned.endpoint_url}/{provisioned.bucket}/uploads/u/v/source"
+    allowed = requests.options(url, timeout=10, headers={
+        "Origin": "https://video.example.com", "Access-Control-Request-Method": "PUT"})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://video.example.com"
+    assert "PUT" in allowed.headers["Access-Control-Allow-Methods"]
+    other = requests.options(url, timeout=10, headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "PUT"})
+    assert other.status_code == 403
+
+
+def test_lifecycle_rule_aborts_incomplete_multipart_uploads(provisioned):
+    rules = provisioned.client("s3").get_bucket_lifecycle_configuration(Bucket=provisioned.bucket)["Rules"]
+    [rule] = [r for r in rules if r["ID"] == "abort-incomplete-multipart-uploads"]
+    assert rule["Status"] == "Enabled"
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+
+
+def test_queue_redrives_to_the_dlq_after_three_receives_and_outlasts_the_heartbeat(provisioned):
+    attributes = redrive_policy(provisioned)
+    dlq_arn = provisioned.client("sqs").get_queue_attributes(
+        QueueUrl=provisioned.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert attributes["RedrivePolicy"] == {"maxReceiveCount": 3, "deadLetterTargetArn": dlq_arn}
+    assert int(attributes["VisibilityTimeout"]) == 300 > 60  # group_vars: heartbeat 60 s
+    assert attributes["ReceiveMessageWaitTimeSeconds"] == "20"
