@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 from pathlib import Path
@@ -17,7 +16,7 @@ POSTER_POSITIONS = (0.15, 0.40, 0.65)
 """Where to look for a poster, as fractions of the duration, in order of preference."""
 
 DARK_LUMA = 40.0
-"""Mean luma (16 = video black) under which a candidate poster counts as a dark frame."""
+"""Mean luma (0-255; black is 0 to 16) under which a candidate poster counts as a dark frame."""
 
 
 def make_poster(path: str | Path, source: SourceInfo, out_jpg: str | Path, timeout: float = 120.0) -> Path:
@@ -103,14 +102,13 @@ def storyboard_vtt(
 
 
 def mean_luma(image: str | Path) -> float:
-    """Average luma of a picture, 0-255 (video black is 16)."""
+    """Average luma of a picture, 0-255: the picture averaged down to one grey pixel."""
     done = subprocess.run(
-        ["ffprobe", "-v", "error", "-f", "lavfi", "-print_format", "json",
-         "-show_entries", "frame_tags=lavfi.signalstats.YAVG", f"movie={image},signalstats"],
-        capture_output=True, text=True, timeout=60,
+        ["ffmpeg", "-v", "error", "-nostdin", "-i", str(image),
+         "-vf", "scale=1:1:flags=area,format=gray", "-frames:v", "1", "-f", "rawvideo", "-"],
+        capture_output=True, timeout=60,
     )
-    frames = json.loads(done.stdout or "{}").get("frames") or [{}]
-    return float(frames[0].get("tags", {}).get("lavfi.signalstats.YAVG", 0.0))
+    return float(done.stdout[0]) if done.returncode == 0 and done.stdout else 0.0
 
 
 def _fit(width: int, height: int, limit: int, by_width: bool = False) -> tuple[int, int]:
