@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 from fractions import Fraction
-from pathlib import Path  # noqa: F401 - used in type hints
+from pathlib import Path
 
 import pytest
 
