@@ -15,14 +15,15 @@ from videoforge.identity import current_user, require_user
 from videoforge.logs import request_id_var
 from videoforge.models import User, Video
 from videoforge.modules.gallery import schemas, service
+from videoforge.modules.gallery.rules import GalleryError
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
 
 blp = Blueprint("gallery", __name__, description="Uploads and the video library")
 
 
-@blp.errorhandler(service.GalleryError)
-def gallery_error(exc: service.GalleryError):
+@blp.errorhandler(GalleryError)
+def gallery_error(exc: GalleryError):
     response = jsonify(error_body(exc.status, HTTP_STATUS_CODES.get(exc.status, "Error"), exc.message, exc.errors))
     response.status_code = exc.status
     return response

@@ -1,11 +1,10 @@
-"""Gallery rules as plain functions: upload plans, confirm with the outbox, access, edits, deletion, housekeeping."""
+"""Gallery work as plain functions: upload plans, confirm with the outbox, access, edits, deletion, housekeeping."""
 
 from __future__ import annotations
 
 import logging
 import math
 import os
-import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from videoforge import outbox
 from videoforge.models import User, Video, utcnow
+from videoforge.modules.gallery.rules import (GalleryError, check_quota, check_size, clean_content_type,
+                                              clean_description, clean_filename, clean_title, clean_visibility,
+                                              field_error, not_found)
 from videoforge.ports.storage import InvalidParts, NoSuchUpload, Storage
 
 log = logging.getLogger(__name__)
@@ -21,28 +23,7 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 MIN_PART_SIZE = 8 * MiB
 MAX_PARTS = 10_000
-TITLE_COLUMN_LENGTH = 200  # videos.title; a larger TITLE_MAX_LENGTH is capped to it
-VISIBILITIES = ("public", "unlisted", "private")
 DONE_CONFIRMING = ("queued", "processing", "ready")
-
-
-class GalleryError(Exception):
-    """A refusal with its HTTP status, a message for people, and the field(s) at fault."""
-
-    def __init__(self, status: int, message: str, errors: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-
-
-def field_error(status: int, field: str, message: str) -> GalleryError:
-    """A refusal naming one request field, in the shape schema validation errors have."""
-    return GalleryError(status, message, {"json": {field: [message]}})
-
-
-def not_found() -> GalleryError:
-    return GalleryError(404, "No such video.")
 
 
 # --- storage layout ----------------------------------------------------------------------------
@@ -58,88 +39,6 @@ def upload_prefix(video: Video) -> str:
 
 def processed_prefix(video_id: str) -> str:
     return f"processed/{video_id}/"
-
-
-# --- validation ----------------------------------------------------------------------------
-
-def _has_control(text: str, allowed: str = "") -> bool:
-    # Cc are control characters; Cf includes bidi overrides that make "evil\u202egpj.mp4" look like a .jpg.
-    return any(unicodedata.category(c) in ("Cc", "Cf") and c not in allowed for c in text)
-
-
-def clean_title(config: dict[str, Any], title: str) -> str:
-    title = (title or "").strip()
-    limit = min(int(config["TITLE_MAX_LENGTH"]), TITLE_COLUMN_LENGTH)
-    if not title:
-        raise field_error(422, "title", "A title is required.")
-    if len(title) > limit:
-        raise field_error(422, "title", f"A title has at most {limit} characters (this one has {len(title)}).")
-    if _has_control(title):
-        raise field_error(422, "title", "A title cannot hold control characters.")
-    return title
-
-
-def clean_description(config: dict[str, Any], description: str | None) -> str:
-    description = (description or "").strip()
-    limit = int(config["DESCRIPTION_MAX_LENGTH"])
-    if len(description) > limit:
-        raise field_error(422, "description", f"A description has at most {limit} characters.")
-    if _has_control(description, allowed="\n\t"):
-        raise field_error(422, "description", "A description cannot hold control characters.")
-    return description
-
-
-def clean_visibility(visibility: str | None) -> str:
-    visibility = visibility or "private"
-    if visibility not in VISIBILITIES:
-        raise field_error(422, "visibility", f"Visibility is one of {', '.join(VISIBILITIES)}.")
-    return visibility
-
-
-def clean_filename(config: dict[str, Any], filename: str) -> str:
-    """The file's name, kept for display only; refused if it could be read as a path or hides characters."""
-    if not filename or len(filename) > 255:
-        raise field_error(422, "filename", "A filename has 1 to 255 characters.")
-    if "/" in filename or "\\" in filename or filename in (".", "..") or filename.startswith(".."):
-        raise field_error(422, "filename", "A filename cannot contain a path (no '/', '\\' or '..').")
-    if _has_control(filename):
-        raise field_error(422, "filename", "A filename cannot hold control or invisible formatting characters.")
-    extension = os.path.splitext(filename)[1].lower().lstrip(".")
-    allowed = [e.lower() for e in config["ALLOWED_EXTENSIONS"]]
-    if extension not in allowed:
-        raise field_error(422, "filename", f"Files ending in .{extension or '(nothing)'} are not accepted; "
-                                           f"use one of: {', '.join(allowed)}.")
-    return filename
-
-
-def clean_content_type(config: dict[str, Any], content_type: str) -> str:
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    allowed = [t.lower() for t in config["ALLOWED_CONTENT_TYPES"]]
-    if media_type not in allowed:
-        kind = "is not a video type" if not media_type.startswith("video/") else "is not accepted"
-        raise field_error(422, "content_type", f"{media_type or 'An empty type'} {kind}; "
-                                               f"accepted: {', '.join(allowed)}.")
-    return media_type
-
-
-def check_size(config: dict[str, Any], size: int) -> int:
-    limit = int(config["UPLOAD_MAX_SIZE"])
-    if size <= 0:
-        raise field_error(422, "size", "The size must be at least 1 byte.")
-    if size > limit:
-        raise field_error(422, "size", f"The largest upload is {limit} bytes; this one is {size}.")
-    return size
-
-
-def check_quota(session: Session, config: dict[str, Any], user: User, size: int) -> None:
-    count, used = session.execute(
-        select(func.count(Video.id), func.coalesce(func.sum(Video.source_size), 0)).where(Video.owner_id == user.id)
-    ).one()
-    if count >= int(config["QUOTA_VIDEOS"]):
-        raise field_error(403, "quota", f"You have {count} videos, the most allowed; delete one to upload another.")
-    if int(used) + size > int(config["QUOTA_BYTES"]):
-        raise field_error(403, "size", f"This upload would take you to {int(used) + size} bytes, over your quota "
-                                       f"of {config['QUOTA_BYTES']} ({used} used).")
 
 
 # --- uploads -----------------------------------------------------------------------------------
