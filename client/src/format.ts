@@ -52,6 +52,22 @@ export function formatBitrate(bitsPerSecond: number): string {
     : `${Math.round(bitsPerSecond / 1000)} kbps`;
 }
 
+// The worker's stage words (videoforge/modules/processor/service.py) in the words people read.
+const STAGES: Record<string, string> = {
+  downloading: "Fetching the upload",
+  probing: "Checking the file",
+  transcoding: "Transcoding",
+  "transcoding (playable)": "Transcoding · you can watch already",
+  artwork: "Making the poster and previews",
+};
+
+/** A processing stage for display: known ones reworded, others (free text) with a capital first letter. */
+export function stageLabel(stage: string | null | undefined): string {
+  const text = (stage ?? "").trim();
+  if (!text) return "";
+  return STAGES[text.toLowerCase()] ?? text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function formatDate(iso: string | undefined): string {
   if (!iso) return "";
   const d = new Date(iso);

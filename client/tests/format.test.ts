@@ -1,6 +1,6 @@
 /** Formatting helpers. */
 import { describe, expect, it } from "vitest";
-import { contentTypeFor, formatBitrate, formatBytes, formatDuration, formatEta, formatSpeed, titleFromFilename } from "../src/format";
+import { contentTypeFor, formatBitrate, formatBytes, formatDuration, formatEta, formatSpeed, stageLabel, titleFromFilename } from "../src/format";
 
 describe("format", () => {
   it("durations", () => {
@@ -9,6 +9,14 @@ describe("format", () => {
     expect(formatDuration(3725)).toBe("1:02:05");
     expect(formatDuration(null)).toBe("--:--");
     expect(formatDuration(Infinity)).toBe("--:--");
+  });
+
+  it("processing stages", () => {
+    expect(stageLabel("probing")).toBe("Checking the file");
+    expect(stageLabel("transcoding")).toBe("Transcoding");
+    expect(stageLabel("retrying (attempt 2 of 5)")).toBe("Retrying (attempt 2 of 5)");
+    expect(stageLabel("720p")).toBe("720p");
+    expect(stageLabel(null)).toBe("");
   });
 
   it("sizes and speeds", () => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -9,11 +10,33 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHROMIUM = "/usr/bin/chromium"
+SCREENS = os.path.join(ROOT, "artifacts", "screens")
+ADMIN_EMAIL = "admin@example.test"
+LOG_TAIL_LINES = 120
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveApp:
+    """A running `videoforge run`: its base URL and the instance folder (database, storage, server.log)."""
+
+    url: str
+    instance: Path
+
+    @property
+    def log_path(self) -> Path:
+        return self.instance / "server.log"
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            return "".join(self.log_path.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+        except OSError as exc:
+            return f"(no server log: {exc})"
 
 
 def free_port() -> int:
@@ -22,43 +45,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
+            raise RuntimeError(f"server exited with {process.returncode}; its log:\n{log_path.read_text()[-4000:]}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout}s")
+    raise RuntimeError(f"{url} not ready after {timeout}s; server log:\n{log_path.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """`videoforge run` on a free loopback port with a fresh instance folder; yields its base URL."""
+    """`videoforge run` on a free loopback port with a fresh instance folder; yields a LiveApp."""
     if not os.path.isfile(os.path.join(ROOT, "client", "dist", "index.html")):
         pytest.fail("client/dist is missing: `make test` builds it (cd client && npm ci && npm run build)")
     instance = tmp_path_factory.mktemp("instance")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    # Two small rungs keep a 5 s clip's transcode to seconds; INFO logs make a failure's dump useful.
     env = dict(os.environ, VIDEOFORGE_INSTANCE_PATH=str(instance), VIDEOFORGE_PUBLIC_URL=base,
-               VIDEOFORGE_LADDER_HEIGHTS="360,240", VIDEOFORGE_LOG_LEVEL="WARNING",
-               VIDEOFORGE_AUTH_ADMIN_EMAILS="admin@example.test")
-    log = open(instance / "server.log", "w")
+               VIDEOFORGE_LADDER_HEIGHTS="360,240", VIDEOFORGE_LOG_LEVEL="INFO",
+               VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL)
+    app = LiveApp(base, instance)
+    log = open(app.log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "videoforge", "run", "--host", "127.0.0.1", "--port",
                                 str(port), "--with-threads"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_ready(base + "/readyz", process)
-        yield base
+        wait_ready(base + "/readyz", process, app.log_path)
+        yield app
     finally:
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=5)
         log.close()
 
 
@@ -79,8 +105,64 @@ def browser():
 
 @pytest.fixture(scope="session")
 def artifacts():
-    """Folder for screenshots that the run keeps."""
-    path = os.path.join(ROOT, "artifacts", "screens")
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    return path
+    """Folder for the screenshots that the run keeps (artifacts/screens, emptied once per session)."""
+    shutil.rmtree(SCREENS, ignore_errors=True)
+    os.makedirs(SCREENS)
+    return SCREENS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, screenshot its open pages and attach the server log to the report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    pages = item.funcargs.get("open_pages") or {}
+    for name, page in pages.items():
+        path = os.path.join(SCREENS, f"failure-{item.name}-{name}.png")
+        try:
+            os.makedirs(SCREENS, exist_ok=True)
+            page.screenshot(path=path, full_page=True)
+            report.sections.append((f"failure screenshot {name}", f"{page.url}\n-> {path}"))
+        except Exception as exc:  # a crashed page must not hide the server log below
+            report.sections.append((f"failure screenshot {name}", f"none: {exc}"))
+        problems = getattr(page, "problems", None)
+        if problems:
+            report.sections.append((f"browser problems {name}", "\n".join(problems[-50:])))
+    server = item.funcargs.get("live_server")
+    if isinstance(server, LiveApp):
+        report.sections.append((f"server log (last {LOG_TAIL_LINES} lines of {server.log_path})", server.log_tail()))
+
+
+@pytest.fixture
+def open_pages():
+    """Pages a test opened (name -> Page); if the test fails, each is screenshotted into artifacts/screens."""
+    return {}
+
+
+@pytest.fixture
+def new_page(browser, open_pages):
+    """`new_page(name)`: a page in its own browser context (own storage, so its own signed-in person).
+
+    The browser's console errors, uncaught exceptions and failed requests go into `page.problems`
+    (a list of strings) so a test can assert the page ran cleanly and a failure report shows them.
+    """
+    contexts = []
+
+    def make(name: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems: list[str] = []
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+        page.on("response", lambda r: r.status >= 500 and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
+        page.problems = problems
+        open_pages[name] = page
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,6 +1,6 @@
 /** One video in a grid: poster, title, duration, status, and processing progress or failure. */
 import type { Video } from "../api/types";
-import { formatDuration, formatEta } from "../format";
+import { formatDate, formatDuration, formatEta, stageLabel } from "../format";
 import { watchHref } from "../router";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
@@ -10,11 +10,13 @@ export function processingSummary(video: Video): string {
     const parts = ["Waiting for a worker"];
     if (video.queue_position != null) parts.push(`position ${video.queue_position}`);
     if (video.estimated_start_seconds != null) parts.push(`starts in ~${formatEta(video.estimated_start_seconds)}`);
+    // A requeued job says why ("retrying (attempt 2 of 5)").
+    if (video.stage) parts.push(stageLabel(video.stage));
     return parts.join(" · ");
   }
   if (video.status === "processing") {
     const pct = video.progress != null ? `${Math.round(video.progress)}%` : "";
-    return [video.stage || "Transcoding", pct].filter(Boolean).join(" · ");
+    return [stageLabel(video.stage) || "Processing", pct].filter(Boolean).join(" · ");
   }
   if (video.status === "awaiting_upload") return "Upload not finished";
   return "";
@@ -24,10 +26,13 @@ export function VideoCard({
   video,
   onRetry,
   retrying,
+  audience = "owner",
 }: {
   video: Video;
   onRetry?: (id: string) => void;
   retrying?: boolean;
+  /** "public": a gallery visitor, for whom status and visibility say nothing (everything shown is public and ready). */
+  audience?: "owner" | "public";
 }) {
   const busy = video.status === "queued" || video.status === "processing";
   const titleId = `video-title-${video.id}`;
@@ -52,10 +57,18 @@ export function VideoCard({
           {video.title || "Untitled"}
         </h3>
       </a>
-      <div className="card-meta">
-        <StatusBadge status={video.status} />
-        {video.visibility && <span className="visibility">{video.visibility}</span>}
-      </div>
+      {audience === "owner" ? (
+        <div className="card-meta">
+          <StatusBadge status={video.status} />
+          {video.visibility && <span className="visibility">{video.visibility}</span>}
+        </div>
+      ) : (
+        video.created_at && (
+          <div className="card-meta">
+            <span className="muted small">{formatDate(video.created_at)}</span>
+          </div>
+        )
+      )}
       {busy && (
         <div className="card-progress">
           <ProgressBar

@@ -35,7 +35,7 @@ export function PublicGallery() {
         <>
           <div className="grid" data-testid="video-grid">
             {data.videos.map((v) => (
-              <VideoCard key={v.id} video={v} />
+              <VideoCard key={v.id} video={v} audience="public" />
             ))}
           </div>
           <Pagination page={data.page} totalPages={data.totalPages} onPage={setPage} />

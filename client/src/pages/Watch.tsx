@@ -123,7 +123,11 @@ export function Watch({ id }: { id: string }) {
       {video?.description && <p className="description">{video.description}</p>}
       {playback.renditions?.length > 0 && (
         <p className="muted small">
-          Available in {playback.renditions.map((r) => `${r.height}p`).join(", ")}
+          Available in{" "}
+          {[...playback.renditions]
+            .sort((a, b) => b.height - a.height)
+            .map((r) => `${r.height}p`)
+            .join(", ")}
         </p>
       )}
       {ownsVideo && merged && <OwnerPanel video={merged} onChanged={setVideo} />}

@@ -203,7 +203,9 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
   };
 
   const cue = hover ? cueAt(cues, hover.time) : null;
-  const autoLabel = autoLevel != null && hlsRef.current?.levels[autoLevel] ? levelLabel(hlsRef.current.levels[autoLevel]) : null;
+  // Just the height: the select stays narrow enough for a phone's control bar.
+  const autoLevelInfo = autoLevel != null ? hlsRef.current?.levels[autoLevel] : undefined;
+  const autoLabel = autoLevelInfo ? (autoLevelInfo.height ? `${autoLevelInfo.height}p` : levelLabel(autoLevelInfo)) : null;
 
   return (
     <div
