@@ -142,9 +142,11 @@ class ModuleProxy:
             self.signer.sign(request.method, url, headers, payload)
         started = time.perf_counter()
         try:
+            # release_conn=False: the connection returns to the pool in _relay, after the body is read;
+            # with True urllib3 returns it at once and another thread's request interleaves with this body.
             upstream = self.pool.urlopen(
                 request.method, url, body=body, headers=headers, chunked=chunked, redirect=False,
-                preload_content=False, decode_content=False, release_conn=True,
+                preload_content=False, decode_content=False, release_conn=False,
                 timeout=Timeout(connect=config["PROXY_CONNECT_TIMEOUT"], read=config["PROXY_READ_TIMEOUT"]))
         except HTTPError as exc:
             return failure(self.name, url, exc)
