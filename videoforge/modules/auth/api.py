@@ -66,6 +66,7 @@ class SignUp(MethodView):
     @blp.doc(**PUBLIC)
     @blp.arguments(SignUpSchema, error_status_code=400)
     @blp.response(201, MeSchema)
+    @blp.alt_response(409, description="An account with this email exists")
     @local_only
     def post(self, data):
         """Create a local account."""
@@ -98,6 +99,7 @@ class Refresh(MethodView):
     @blp.doc(**PUBLIC)
     @blp.arguments(RefreshSchema, error_status_code=400)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Unknown, expired, revoked or reused refresh token")
     @local_only
     def post(self, data):
         """Swap a refresh token for new tokens (the old refresh token stops working)."""
@@ -118,6 +120,7 @@ class SignOut(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, MeSchema)
+    @blp.alt_response(401, description="No valid bearer token")
     @require_user
     def get(self):
         """The signed-in user."""
