@@ -173,10 +173,31 @@ def test_jwks_source_refetches_on_unknown_kid_at_most_once_a_minute():
 
 
 def test_jwks_source_unreachable_fails_the_token_not_the_process():
-    with serving(lambda environ, start_response: []) as base:
-        url = f"{base}/jwks.json"
-    with pytest.raises(InvalidToken, match="cannot fetch JWKS"):
-        JwksSource(url).keyset("any")
+    key = RSAKey.generate_key(2048, private=True)
+    key.ensure_kid()
+    up = [False]
+
+    def flaky(environ, start_response):
+        if not up[0]:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"down"]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(public_keyset(key).as_dict(private=False)).encode()]
+
+    clock = [0.0]
+    with serving(flaky) as base:
+        source = JwksSource(f"{base}/jwks.json", clock=lambda: clock[0])
+        with pytest.raises(InvalidToken, match="cannot fetch JWKS"):
+            source.keyset(key.kid)
+        up[0] = True
+        clock[0] += 1
+        with pytest.raises(InvalidToken, match="no JWKS yet"):  # not hammering a server that just failed
+            source.keyset(key.kid)
+        clock[0] += 5  # with no keys at all it retries after seconds, not a minute
+        assert [k.kid for k in source.keyset(key.kid).keys] == [key.kid]
+        up[0] = False
+        clock[0] += REFETCH_INTERVAL
+        assert [k.kid for k in source.keyset("unknown").keys] == [key.kid]  # a failed refetch keeps the old keys
 
 
 def _header(token: str) -> str:

@@ -16,6 +16,8 @@ from joserfc.jwk import KeySet
 
 LEEWAY_SECONDS = 30
 REFETCH_INTERVAL = 60.0
+RETRY_WITHOUT_KEYS = 5.0
+"""Until a first fetch has succeeded, try again sooner: every token fails while there are no keys at all."""
 
 
 class InvalidToken(Exception):
@@ -46,7 +48,8 @@ class JwksSource:
     def keyset(self, kid: str | None) -> KeySet:
         with self._lock:
             known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
-            if not known and self._clock() - self._fetched_at >= REFETCH_INTERVAL:
+            interval = REFETCH_INTERVAL if self._keys is not None else RETRY_WITHOUT_KEYS
+            if not known and self._clock() - self._fetched_at >= interval:
                 self._fetched_at = self._clock()
                 try:
                     self._keys = KeySet.import_key_set(self._fetch(self.url))
