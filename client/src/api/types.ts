@@ -21,6 +21,8 @@ export interface Video {
   queue_position?: number | null;
   estimated_start_seconds?: number | null;
   owner?: string | null;
+  /** Whether the signed-in caller owns it (the gallery never names the owner). */
+  is_owner?: boolean;
 }
 
 export interface Rendition {

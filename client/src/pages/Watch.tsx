@@ -64,7 +64,9 @@ export function Watch({ id }: { id: string }) {
     busy,
   );
 
-  const ownsVideo = video !== null && (video.owner == null || video.owner === user?.sub || isAdmin);
+  // Signed-in people also get public videos from the gallery: only the owner (or an admin) may change them.
+  const ownsVideo =
+    video !== null && (video.is_owner === true || (video.owner != null && video.owner === user?.sub) || isAdmin);
   const merged: Video | null = video && playback ? { ...video, status: playback.status } : video;
 
   if (error && !playback) {
