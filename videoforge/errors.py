@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks clients to wait while a dependency (database, object store, queue) is unreachable."""
 
 
 def error_body(code: int, status: str, message: str, errors: dict | None = None) -> dict:
@@ -39,8 +43,39 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        dependency = unreachable_dependency(exc)
+        if dependency is not None:
+            # Nothing was half-done: the request's transaction rolls back with its session. Try again soon.
+            log.warning("%s unreachable: %s: %s", dependency, type(exc).__name__, str(exc)[:300])
+            response = jsonify(error_body(503, "Service Unavailable",
+                                          f"The {dependency} is unreachable for a moment; try again shortly."))
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("unhandled error")
         err = InternalServerError()
         response = jsonify(error_body(500, err.name, "The server hit an unexpected error; it has been logged."))
         response.status_code = 500
         return response
+
+
+def unreachable_dependency(exc: BaseException) -> str | None:
+    """'database' or 'object store or job queue' when `exc` means that service cannot be reached; else None.
+
+    Only connection-level failures count (a refused connection, a dropped one, a timeout), never a refused
+    statement or request: those are bugs and stay 500. Driver modules are looked up, not imported, so the
+    gallery Lambda does not pay for boto3 just to map errors.
+    """
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return "database"
+        if type(exc.orig).__module__.startswith("sqlite3"):  # its OperationalError also means "no such table"
+            return "database" if any(s in str(exc.orig) for s in ("locked", "unable to open")) else None
+        return "database" if isinstance(exc, (sqlalchemy_exc.OperationalError, sqlalchemy_exc.InterfaceError)) else None
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.TimeoutError):  # pool exhausted
+        return "database"
+    botocore_exc = sys.modules.get("botocore.exceptions")
+    if botocore_exc is not None and isinstance(exc, (botocore_exc.ConnectionError, botocore_exc.HTTPClientError)):
+        return "object store or job queue"  # botocore's error does not say which service it was talking to
+    return None

@@ -1,0 +1,62 @@
+"""Hardening fixtures: a PostgreSQL cluster of our own, generated clips, and apps served by real processes."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.hardening.faults import PostgresCluster, postgres_bin
+from tests.media import make_clip
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip locally when a tool is missing; on CI the tool must be there, so fail instead."""
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    """A real 2 s 320x180 H.264/AAC clip (~100 KB)."""
+    return make_clip(tmp_path_factory.mktemp("hardening-clips") / "clip.mp4", 320, 180, seconds=2)
+
+
+@pytest.fixture(scope="module")
+def pg_cluster():
+    """A PostgreSQL cluster of this module's own, on a free loopback port, that tests may stop and start."""
+    need(postgres_bin() is not None, "PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
+    cluster = PostgresCluster().init()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def cluster_db(pg_cluster):
+    """A fresh database in the module's own cluster for one test; its URL."""
+    name = f"vf_hard_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_cluster.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    yield pg_cluster.url.rsplit("/", 1)[0] + "/" + name
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
+    """Poll until `condition()` is truthy (returned), or fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
