@@ -70,7 +70,7 @@ def test_failed_sign_in_does_not_say_which_part_was_wrong(signed_up, sign_in):
 
 def test_repeated_failures_for_an_account_get_429_with_retry_after(app, signed_up, sign_in):
     email, password = signed_up()
-    limit = app.config["AUTH_SIGNIN_MAX_FAILURES"]
+    app.config["AUTH_SIGNIN_MAX_FAILURES"] = limit = 3  # each try costs a real scrypt run: keep them few
     for n in range(limit):
         assert_error(sign_in(email, f"wrong-{n}", address=f"10.0.0.{n}"), 401)
     response = sign_in(email, password, address="10.9.9.9")  # even the right password, from anywhere
@@ -81,9 +81,9 @@ def test_repeated_failures_for_an_account_get_429_with_retry_after(app, signed_u
 
 
 def test_repeated_failures_from_one_address_get_429(make_app):
-    app = make_app(AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS=3)
+    app = make_app(AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS=2)
     client = app.test_client()
-    for n in range(3):
+    for n in range(2):
         client.post("/api/auth/token", json={"email": f"guess{n}@example.test", "password": "nope-nope"},
                     environ_base={"REMOTE_ADDR": "192.0.2.7"})
     response = client.post("/api/auth/token", json={"email": "guess9@example.test", "password": "nope-nope"},
@@ -102,6 +102,7 @@ def test_failures_leave_the_window_and_success_clears_the_account_count(app, sig
     from videoforge.modules.auth import service
 
     email, password = signed_up()
+    app.config["AUTH_SIGNIN_MAX_FAILURES"] = 2
     issuer = service.Issuer.of(app)
     past = utcnow() - timedelta(seconds=app.config["AUTH_SIGNIN_FAILURE_WINDOW"] + 5)
     with app.extensions["videoforge.db"].sessions() as session:

@@ -39,6 +39,7 @@ def test_sign_in_asks_for_the_code_then_accepts_it(client, signed_up, sign_in):
 
 def test_wrong_code_is_refused_and_counts_as_a_failure(app, client, signed_up, sign_in):
     email, password, otp, _ = _enrolled(client, signed_up, sign_in)
+    app.config["AUTH_SIGNIN_MAX_FAILURES"] = 2
     wrong = str((int(otp.now()) + 1) % 1_000_000).zfill(6)
     for _ in range(app.config["AUTH_SIGNIN_MAX_FAILURES"]):
         assert_error(sign_in(email, password, code=wrong), 401)
