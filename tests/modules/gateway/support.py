@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 @contextmanager
 def serve(app):
-    """Serve a WSGI app on a free loopback port from a thread; yields its base URL."""
+    """Serve a WSGI app on a free loopback port from a thread; yields its base URL (one connection per request)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

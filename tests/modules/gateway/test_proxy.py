@@ -148,3 +148,62 @@ def test_prefix_root_and_trailing_slash_are_proxied(make_gateway):
         client = make_gateway(url).test_client()
         assert client.get("/api/gallery").json == {"path": "/api/gallery"}
         assert client.get("/api/gallery/").json == {"path": "/api/gallery/"}
+
+
+SLOW_UPSTREAM = """
+import json, time
+
+def app(environ, start_response):
+    number = int(environ["PATH_INFO"].rsplit("/", 1)[1])
+    body = json.dumps({"number": number, "padding": "x" * 30000}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    yield body[:1000]
+    time.sleep(0.01)  # the rest later, so other requests arrive while this body is half-read
+    yield body[1000:]
+"""
+
+
+def test_pooled_connections_under_concurrent_load(make_gateway, tmp_path):
+    """Kept-alive upstream connections (gunicorn, like a real module) are shared by many threads; no
+    response is ever cut or mixed up. Werkzeug's server closes every connection, so it cannot show this."""
+    import subprocess
+    import sys
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from tests.servers import free_ports
+
+    (tmp_path / "slow_upstream.py").write_text(SLOW_UPSTREAM)
+    (port,) = free_ports(1)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen([str(gunicorn), "-k", "gthread", "--threads", "8", "--keep-alive", "75",
+                               "-b", f"127.0.0.1:{port}", "--chdir", str(tmp_path), "--no-control-socket",
+                               "slow_upstream:app"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{url}/api/gallery/item/1", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "upstream gunicorn did not start"
+                time.sleep(0.1)
+        with serve(make_gateway(url, RATE_LIMIT_PER_MINUTE=0)) as gateway:
+
+            def fetch(worker: int) -> list[str]:
+                problems = []
+                with requests.Session() as session:
+                    for number in range(worker * 100, worker * 100 + 15):
+                        response = session.get(f"{gateway}/api/gallery/item/{number}", timeout=10)
+                        if response.status_code != 200 or response.json()["number"] != number:
+                            problems.append(f"{number}: {response.status_code} {response.text[:80]}")
+                return problems
+
+            with ThreadPoolExecutor(8) as pool:
+                problems = [p for batch in pool.map(fetch, range(8)) for p in batch]
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert problems == []

@@ -163,7 +163,7 @@ class ModuleProxy:
             yield from upstream.stream(CHUNK, decode_content=False)
             finished = True
         except Exception as exc:  # the caller already has the status line: all we can do is log and cut
-            log.warning("proxy %s: %s broke off mid-response: %s", self.name, url, exc)
+            log.warning("proxy %s: %s broke off mid-response: %s", self.name, url, exc, exc_info=True)
             raise
         finally:
             if not finished:  # a half-read connection must not go back to the pool

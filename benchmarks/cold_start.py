@@ -1,0 +1,118 @@
+"""Cold start of the gallery Lambda handler against a bare Flask hello-world behind the same adapter.
+
+Each sample is a fresh interpreter (as a new Lambda instance is): import, app creation and one request,
+timed from inside the process. Samples of the two handlers alternate, so machine load hits both alike.
+
+    .venv/bin/python benchmarks/cold_start.py --samples 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# An HTTP API v2 event (Function URLs send the same shape).
+EVENT = """{"version": "2.0", "routeKey": "$default", "rawPath": "%s", "rawQueryString": "",
+  "headers": {"host": "x.lambda-url.us-east-1.on.aws", "x-forwarded-proto": "https"},
+  "requestContext": {"http": {"method": "GET", "path": "%s", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+                     "domainName": "x.lambda-url.us-east-1.on.aws", "stage": "$default"},
+  "isBase64Encoded": false}"""
+
+GALLERY = """
+import json, time
+t0 = time.perf_counter()
+import videoforge.app, videoforge.lambda_adapter
+t1 = time.perf_counter()
+import entrypoints.lambda_gallery as entry
+t2 = time.perf_counter()
+reply = entry.handler(json.loads('''%s'''), None)
+t3 = time.perf_counter()
+assert reply["statusCode"] == 200, reply
+print(json.dumps({"import": t1 - t0, "create": t2 - t1, "request": t3 - t2}))
+""" % (EVENT % ("/api/gallery/public", "/api/gallery/public"))
+
+# The adapter file is loaded by path: importing the videoforge package would pull the whole app in.
+BARE = """
+import json, time
+t0 = time.perf_counter()
+import importlib.util
+from flask import Flask
+spec = importlib.util.spec_from_file_location("lambda_adapter", %r)
+adapter = importlib.util.module_from_spec(spec); spec.loader.exec_module(adapter)
+t1 = time.perf_counter()
+app = Flask("hello")
+app.get("/")(lambda: {"hello": "world"})
+handler = adapter.make_handler(app)
+t2 = time.perf_counter()
+reply = handler(json.loads('''%s'''), None)
+t3 = time.perf_counter()
+assert reply["statusCode"] == 200, reply
+print(json.dumps({"import": t1 - t0, "create": t2 - t1, "request": t3 - t2}))
+""" % (os.path.join(ROOT, "videoforge", "lambda_adapter.py"), EVENT % ("/", "/"))
+
+
+def gallery_env(workdir: str, database_url: str) -> dict[str, str]:
+    """A deployed gallery's shape: S3 storage, tokens checked against a JWKS URL, no migrations."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOFORGE_")}
+    env.update({
+        "VIDEOFORGE_DATABASE_URL": database_url, "VIDEOFORGE_INSTANCE_PATH": os.path.join(workdir, "instance"),
+        "VIDEOFORGE_STORAGE_BACKEND": "s3", "VIDEOFORGE_S3_BUCKET": "videos",
+        "VIDEOFORGE_S3_ENDPOINT_URL": "http://127.0.0.1:9", "VIDEOFORGE_AUTH_JWKS_URL": "http://127.0.0.1:9/jwks.json",
+        "VIDEOFORGE_SECRET_KEY": "benchmark", "VIDEOFORGE_LOG_LEVEL": "WARNING",
+        "AWS_ACCESS_KEY_ID": "benchmark", "AWS_SECRET_ACCESS_KEY": "benchmark", "PYTHONDONTWRITEBYTECODE": "0",
+    })
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-c", "from videoforge import create_app; create_app(MODULES=['gallery'], "
+                    "AUTO_MIGRATE=True)"], env=env, cwd=ROOT, check=True)
+
+
+def sample(code: str, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"sample failed:\n{out.stderr[-3000:]}")
+    return {k: v * 1000 for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+
+
+def summary(samples: list[dict[str, float]]) -> dict[str, float]:
+    keys = ("import", "create", "request")
+    result = {k: statistics.median(s[k] for s in samples) for k in keys}
+    result["total"] = statistics.median(sum(s[k] for k in keys) for s in samples)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=11)
+    parser.add_argument("--database-url", default="", help="default: a migrated SQLite file in a temp folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vf-cold-") as workdir:
+        env = gallery_env(workdir, args.database_url or f"sqlite:///{workdir}/gallery.db")
+        migrate(env)
+        sample(GALLERY, env)  # warm the OS file cache and .pyc files once, as a deployed package has them
+        sample(BARE, env)
+        gallery, bare = [], []
+        for _ in range(args.samples):
+            gallery.append(sample(GALLERY, env))
+            bare.append(sample(BARE, env))
+    g, b = summary(gallery), summary(bare)
+    print(f"samples: {args.samples} each, medians in ms (fresh interpreter per sample; startup itself excluded)")
+    print(f"{'handler':<28}{'import':>9}{'create':>9}{'request':>9}{'total':>9}")
+    for name, s in (("gallery (Mangum+a2wsgi)", g), ("bare Flask hello (same)", b)):
+        print(f"{name:<28}{s['import']:>9.1f}{s['create']:>9.1f}{s['request']:>9.1f}{s['total']:>9.1f}")
+    ratio = g["total"] / b["total"]
+    print(f"ratio gallery/bare: {ratio:.2f}x   targets: total <= 600 ms ({'met' if g['total'] <= 600 else 'MISSED'}),"
+          f" <= 2x bare ({'met' if ratio <= 2 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
