@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-import requests
-
-from tests.servers import free_ports
-
-
-def start_moto_server() -> tuple[subprocess.Popen, str]:
-    """Start `moto_server` (from moto[server]) on loopback and wait until it answers."""
-    binary = Path(sys.executable).parent / "moto_server"
-    port = free_ports(1)[0]
-    process = subprocess.Popen(
-        [str(binary) if binary.exists() else "moto_server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited with code {process.returncode}")
-        try:
-            requests.get(url + "/moto-api/", timeout=1)
-            return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("moto_server did not answer within 30 s")
 
 
 @pytest.fixture(scope="session")
-def sqs_endpoint():
-    """URL of an SQS-compatible server for the whole test session."""
-    process, url = start_moto_server()
-    yield url
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def sqs_endpoint(moto_endpoint):
+    """URL of an SQS-compatible server for the whole test session (the one shared moto_server)."""
+    return moto_endpoint
 
 
 def sqs_client(endpoint: str):

@@ -15,7 +15,6 @@ import requests
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
 
-from tests.servers import weed_s3  # noqa: F401 - the session fixture
 from videoforge.ports.storage.sigv4 import MAX_EXPIRES, QueryPresigner, signing_key
 
 FROZEN = dt.datetime(2025, 3, 4, 5, 6, 7)

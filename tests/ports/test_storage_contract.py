@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from tests.live_server import LiveServer
-from tests.servers import weed_s3  # noqa: F401 - the session fixture
 from videoforge import create_app
 from videoforge.ports.storage import InvalidParts, NoSuchUpload, get_storage, make_storage
 

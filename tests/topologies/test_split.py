@@ -15,8 +15,6 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_ADMIN_URL, _pg_reachable
 from tests.media import make_clip
-from tests.moto import moto_endpoint, moto_server  # noqa: F401 - fixtures
-from tests.servers import weed_s3  # noqa: F401 - fixture
 from tests.topologies.harness import BIN, Service, Topology, base_env, gunicorn, run_migrations
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]

@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from tests.live_server import LiveServer
-from tests.servers import weed_s3  # noqa: F401 - the session fixture
 from videoforge.ports.storage import get_storage
 
 MiB = 1024 * 1024

@@ -11,6 +11,7 @@ from tests.media import make_clip, make_text_file, make_truncated
 from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fixture
 from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, job_for, queue_video, referenced_files,
                                           stored_files, video)
+from videoforge import waiting
 from videoforge.models import MediaAsset, Video, utcnow
 from videoforge.modules.processor import service
 from videoforge.ports.queue import get_queue
@@ -198,14 +199,14 @@ def test_queue_position_and_estimated_start(app, clip):
         running.status, running.progress = "processing", 50.0
     with db.session() as session:
         videos = [session.get(Video, i) for i in ids]
-        assert [service.queue_position(session, v) for v in videos] == [1, 2, 3]
-        assert service.queue_position(session, running) is None
-        assert service.average_job_seconds(session) == pytest.approx(40)
+        assert [waiting.queue_position(session, v) for v in videos] == [1, 2, 3]
+        assert waiting.queue_position(session, running) is None
+        assert waiting.average_job_seconds(session) == pytest.approx(40)
         # One slot: the running job has 20 s left, then each video ahead takes 40 s.
-        assert [service.estimated_start_seconds(session, v, workers=1) for v in videos] == [20, 60, 100]
+        assert [waiting.estimated_start_seconds(session, v, workers=1) for v in videos] == [20, 60, 100]
         # Two slots: one is free now, the other in 20 s.
-        assert [service.estimated_start_seconds(session, v, workers=2) for v in videos] == [0, 20, 40]
-        assert service.estimated_start_seconds(session, videos[0]) is None  # no live worker
+        assert [waiting.estimated_start_seconds(session, v, workers=2) for v in videos] == [0, 20, 40]
+        assert waiting.estimated_start_seconds(session, videos[0]) is None  # no live worker
 
 
 def test_retry_queues_a_failed_video_and_refuses_others(app, clip):

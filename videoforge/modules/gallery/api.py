@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.http import HTTP_STATUS_CODES
 
+from videoforge import waiting
 from videoforge.db import get_db, get_session
 from videoforge.errors import error_body
 from videoforge.identity import current_user, require_user
@@ -41,11 +42,13 @@ def present(video: Video, viewer: User | None) -> dict[str, Any]:
         "status": video.status, "progress": video.progress, "stage": video.stage, "error": video.error,
         "duration": video.duration, "width": video.width, "height": video.height, "size": video.source_size,
         "created_at": video.created_at, "updated_at": video.updated_at, "poster_url": poster_url,
-        # TODO(processor): fill from queue_position() / estimated_start_seconds() once they live in a module
-        # the gallery may import without the encoder (videoforge/modules/processor/service.py pulls in ffmpeg code).
         "queue_position": None, "estimated_start_seconds": None,
         "is_owner": is_owner,
     }
+    if video.status == "queued":
+        session = get_session()
+        body["queue_position"] = waiting.queue_position(session, video)
+        body["estimated_start_seconds"] = waiting.estimated_start_seconds(session, video)
     if is_owner or (viewer is not None and viewer.is_admin):
         body["filename"] = video.filename
     return body

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from videoforge.models import WorkerHeartbeat, utcnow
+from videoforge.waiting import alive_since, live_worker_slots  # noqa: F401 - workers and metrics count slots here too
 
 log = logging.getLogger("videoforge.processor.scaling")
 
-MISSED_BEATS = 3
 """A worker whose row is this many heartbeats old counts as gone."""
 
 
@@ -43,21 +43,10 @@ def forget(db, worker_id: str) -> None:
             session.delete(row)
 
 
-def _alive_since(heartbeat_seconds: float):
-    return utcnow() - timedelta(seconds=heartbeat_seconds * MISSED_BEATS)
-
-
 def live_workers(session, heartbeat_seconds: float = 10) -> list[WorkerHeartbeat]:
     """Workers that beat recently."""
     return list(session.scalars(select(WorkerHeartbeat).where(
-        WorkerHeartbeat.seen_at >= _alive_since(heartbeat_seconds)).order_by(WorkerHeartbeat.started_at)))
-
-
-def live_worker_slots(session, heartbeat_seconds: float = 10) -> int:
-    """Jobs the live workers can run at once: the "in-service workers" of backlog per worker."""
-    total = session.scalar(select(func.coalesce(func.sum(WorkerHeartbeat.concurrency), 0)).where(
-        WorkerHeartbeat.seen_at >= _alive_since(heartbeat_seconds)))
-    return int(total or 0)
+        WorkerHeartbeat.seen_at >= alive_since(heartbeat_seconds)).order_by(WorkerHeartbeat.started_at)))
 
 
 def backlog_per_worker(visible: int, workers: int) -> float:

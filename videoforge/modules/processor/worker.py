@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+from videoforge import outbox
 from videoforge.modules.processor import scaling
 from videoforge.modules.processor.service import Job, fail_dead_lettered, handle_message
 from videoforge.ports.queue import Message, get_queue
@@ -185,6 +186,11 @@ class Worker:
         scaling.beat(self.db, self.id, len(slots), sum(s.busy for s in slots), self.in_process)
 
     def _housekeeping(self) -> None:
+        if not self.queue.transactional:
+            # SQS: a job whose send failed right after confirm waits in the outbox; deliver it now.
+            relayed = outbox.relay_pending(self.db, self.queue)
+            if relayed.sent:
+                log.info("relayed %d job(s) from the outbox", relayed.sent)
         failed = fail_dead_lettered(self.db, self.queue)
         if failed:
             log.warning("%d video(s) failed: their job ran out of attempts while no worker was watching", failed)
