@@ -195,3 +195,17 @@ def test_watchdog_kills_an_ffmpeg_that_stops_getting_data(tmp_path):
 def test_commands_refuse_bad_ladders(tmp_path):
     with pytest.raises(ValueError, match="no rungs"):
         build_ladder_command("in.mp4", tmp_path, None, [])
+
+
+def test_a_retry_ignores_the_last_attempts_files(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", 160, 90, seconds=1, audio=False)
+    source = probe(clip)
+    rungs = plan_ladder(source)
+    stale = tmp_path / "out" / "90p"
+    stale.mkdir(parents=True)
+    (stale / "index.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-MAP:URI=\"init_0.mp4\"\n" + "#EXTINF:4.0,\nseg_%05d.m4s\n" * 3 % (0, 1, 2) + "#EXT-X-ENDLIST\n"
+    )
+    seen = []
+    transcode_ladder(clip, tmp_path / "out", source, rungs, on_segment=lambda rung, ready: seen.append(ready.segment))
+    assert [(s.sequence, s.duration) for s in seen] == [(0, 1.0)]

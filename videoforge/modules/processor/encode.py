@@ -12,6 +12,7 @@ import collections
 import ctypes
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -171,7 +172,9 @@ def run_ladder(
     """
     out = Path(out_dir)
     for name in rung_names:
-        (out / name).mkdir(parents=True, exist_ok=True)
+        # A redelivered job may find the last attempt's playlists: they would be reported as new.
+        shutil.rmtree(out / name, ignore_errors=True)
+        (out / name).mkdir(parents=True)
     watcher = _SegmentWatcher(out, rung_names, on_segment)
     reporter = _ProgressReporter(duration, on_progress)
     proc = subprocess.Popen(
