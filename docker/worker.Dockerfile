@@ -1,0 +1,29 @@
+# VideoForge worker: `videoforge worker` with ffmpeg, as an unprivileged user. The first SIGTERM lets the
+# current job finish or hands it back (give `docker stop -t` / ECS stopTimeout enough seconds).
+# Build from the repository root: docker build -f docker/worker.Dockerfile -t videoforge/worker .
+
+FROM python:3.11-slim-bookworm AS wheel
+WORKDIR /src
+COPY setup.cfg pyproject.toml README.md ./
+COPY videoforge ./videoforge
+COPY entrypoints ./entrypoints
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH TMPDIR=/var/lib/videoforge/tmp \
+    VIDEOFORGE_MODULES=processor VIDEOFORGE_AUTO_MIGRATE=false VIDEOFORGE_WORKER_IN_PROCESS=false
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 videoforge \
+ && useradd --system --uid 10001 --gid videoforge --home-dir /var/lib/videoforge --create-home --shell /usr/sbin/nologin videoforge \
+ && install -d -o videoforge -g videoforge /var/lib/videoforge/tmp
+COPY --from=wheel /wheels /wheels
+RUN python -m venv /opt/venv && pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+USER 10001:10001
+WORKDIR /var/lib/videoforge
+STOPSIGNAL SIGTERM
+# Alive = the worker process is PID 1 and ffmpeg runs; a job in progress is not a failure.
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["ffprobe", "-hide_banner", "-version"]
+CMD ["videoforge", "worker", "--concurrency", "1"]
