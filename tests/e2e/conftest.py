@@ -145,8 +145,9 @@ def open_pages():
 def new_page(browser, open_pages):
     """`new_page(name)`: a page in its own browser context (own storage, so its own signed-in person).
 
-    The browser's console errors, uncaught exceptions and failed requests go into `page.problems`
-    (a list of strings) so a test can assert the page ran cleanly and a failure report shows them.
+    The browser's console errors, uncaught exceptions and HTTP errors go into `page.problems` (a list of
+    strings) so a test can assert the page ran cleanly (clearing what it provoked on purpose) and a failure
+    report shows them.
     """
     contexts = []
 
@@ -156,9 +157,11 @@ def new_page(browser, open_pages):
         page = context.new_page()
         page.set_default_timeout(15_000)
         problems: list[str] = []
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        # Chromium logs every failed response as a console error too; the response itself says more.
+        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                and problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-        page.on("response", lambda r: r.status >= 500 and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
         page.problems = problems
         open_pages[name] = page
         return page

@@ -36,8 +36,11 @@ VIDEO = "[data-testid=player-video]"
 expect.set_options(timeout=10_000)
 
 
-def shoot(page: Page, artifacts: str, name: str, **kw) -> None:
-    page.screenshot(path=os.path.join(artifacts, f"{name}.png"), **kw)
+def shoot(page: Page, artifacts: str, name: str, full_page: bool = False) -> None:
+    if full_page:
+        # From the top: otherwise the sticky header is drawn where the window happened to be scrolled.
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=os.path.join(artifacts, f"{name}.png"), full_page=full_page)
 
 
 def sign_up(page: Page, base: str, email: str) -> None:
@@ -88,6 +91,15 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     expect(owner.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(owner.get_by_label("Email")).to_be_visible()
     shoot(owner, artifacts, "01-sign-in")
+    owner.get_by_role("link", name="Create an account").click()
+    owner.get_by_label("Email").fill(OWNER_EMAIL)
+    owner.get_by_label("Password").fill("short")
+    owner.get_by_role("button", name="Create account").click()
+    # The server's rule, shown at the field it is about.
+    expect(owner.locator(".field-error")).to_contain_text("at least")
+    expect(owner.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    assert [p for p in owner.problems if "/api/auth/signup" not in p] == [], owner.problems
+    owner.problems.clear()  # that 400 was the point
     sign_up(owner, base, OWNER_EMAIL)
     expect(owner.get_by_role("heading", name="My videos")).to_be_visible()
     expect(owner.get_by_role("link", name="Admin")).to_have_count(0)  # not an admin

@@ -74,7 +74,13 @@ export interface Me {
 }
 
 export type AuthConfig =
-  | { flow: "local" }
+  | {
+      flow: "local";
+      mfa?: boolean;
+      /** False when the operator closed sign-up (accounts are made from the CLI). */
+      signup?: boolean;
+      password_min_length?: number;
+    }
   | {
       flow: "cognito";
       authorize_url: string;

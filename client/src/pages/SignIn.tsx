@@ -121,7 +121,7 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
           )}
         </form>
       )}
-      {!hosted && (
+      {!hosted && !(config?.flow === "local" && config.signup === false) && (
         <p className="auth-switch">
           New here? <a href="#/signup">Create an account</a>
         </p>

@@ -26,6 +26,20 @@ export function SignUp() {
     );
   }
 
+  if (config?.flow === "local" && config.signup === false) {
+    return (
+      <section className="auth-card" aria-labelledby="signup-heading">
+        <h1 id="signup-heading">Create account</h1>
+        <p>New accounts are not open on this server. Ask its operator for one.</p>
+        <p className="auth-switch">
+          Already have an account? <a href="#/signin">Sign in</a>
+        </p>
+      </section>
+    );
+  }
+  // The local issuer's default (AUTH_PASSWORD_MIN_LENGTH) until /config says otherwise.
+  const minLength = (config?.flow === "local" && config.password_min_length) || 10;
+
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -48,13 +62,13 @@ export function SignUp() {
         <Field label="Email" error={fieldErrors.email}>
           <input type="email" name="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
-        <Field label="Password" error={fieldErrors.password} hint="At least 8 characters.">
+        <Field label="Password" error={fieldErrors.password} hint={`At least ${minLength} characters.`}>
           <input
             type="password"
             name="password"
             autoComplete="new-password"
             required
-            minLength={8}
+            minLength={minLength}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
