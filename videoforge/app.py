@@ -70,6 +70,7 @@ def create_app(**overrides: Any) -> Flask:
 
     init_identity(app)
     api = Api(app)
+    _document_json_headers(api)
     app.extensions["videoforge.api"] = api
     register_error_handlers(app)
     app.register_blueprint(health)
@@ -97,6 +98,14 @@ def _mount(app: Flask, api: Api, module: Module) -> None:
             api.register_blueprint(blueprint, url_prefix=prefix)
         else:
             app.register_blueprint(blueprint, url_prefix=prefix or None)
+
+
+def _document_json_headers(api: Api) -> None:
+    """X-Pagination holds a JSON object: OpenAPI says that with `content`, not `schema` (which means a
+    comma-separated `simple` value), so clients and schema checkers read the header as it really is."""
+    header = api.spec.components.headers.get("PAGINATION")
+    if header and "schema" in header:
+        header["content"] = {"application/json": {"schema": header.pop("schema")}}
 
 
 def _register_docs_assets(app: Flask) -> None:

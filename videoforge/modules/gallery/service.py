@@ -251,11 +251,14 @@ def public_videos(session: Session, page: int, page_size: int) -> tuple[list[Vid
 
 
 def _page(session: Session, query, page: int, page_size: int) -> tuple[list[Video], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end; also keeps a huge ?page= from overflowing the database's OFFSET
+        return [], total
     rows = session.scalars(query.options(selectinload(Video.assets))
                            .order_by(Video.created_at.desc(), Video.id.desc())
-                           .offset((page - 1) * page_size).limit(page_size)).all()
-    return list(rows), int(total or 0)
+                           .offset(offset).limit(page_size)).all()
+    return list(rows), total
 
 
 def update_video(session: Session, config: dict[str, Any], video: Video, changes: dict[str, Any]) -> Video:
