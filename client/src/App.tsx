@@ -7,7 +7,7 @@ import { PublicGallery } from "./pages/PublicGallery";
 import { SignIn } from "./pages/SignIn";
 import { SignUp } from "./pages/SignUp";
 import { Upload } from "./pages/Upload";
-import { routeHref, useRoute, type Route } from "./router";
+import { returnToFromHash, routeHref, useRoute, type Route } from "./router";
 
 // hls.js is most of the bundle; load it only when someone watches.
 const Watch = lazy(() => import("./pages/Watch").then((m) => ({ default: m.Watch })));
@@ -102,12 +102,14 @@ function Page({ route }: { route: Route }) {
           <Watch key={route.id} id={route.id} />
         </Suspense>
       );
-    case "signin":
+    case "signin": {
+      const next = returnToFromHash(window.location.hash) ?? "#/";
       if (status === "signedIn") {
-        window.location.hash = "#/";
+        window.location.hash = next;
         return null;
       }
-      return <SignIn returnTo="#/" />;
+      return <SignIn returnTo={next} />;
+    }
     case "signup":
       return <SignUp />;
     case "notFound":

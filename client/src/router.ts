@@ -47,6 +47,16 @@ export function routeHref(route: Route): string {
 
 export const watchHref = (id: string) => routeHref({ name: "watch", id });
 
+/** Sign-in that comes back to `returnTo` (a route href such as "#/watch/abc") afterwards. */
+export const signInHref = (returnTo: string) => `#/signin?next=${encodeURIComponent(returnTo)}`;
+
+/** The `next` of "#/signin?next=...", when it is one of our own routes; null otherwise. */
+export function returnToFromHash(hash: string): string | null {
+  const query = hash.includes("?") ? hash.slice(hash.indexOf("?") + 1) : "";
+  const next = new URLSearchParams(query).get("next");
+  return next && next.startsWith("#/") && !next.startsWith("#/signin") ? next : null;
+}
+
 export function navigate(href: string): void {
   if (window.location.hash !== href) window.location.hash = href;
 }

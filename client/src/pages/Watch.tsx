@@ -12,7 +12,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { processingSummary } from "../components/VideoCard";
 import { useDocumentTitle, usePoll } from "../hooks";
 import { Player } from "../player/Player";
-import { watchHref } from "../router";
+import { signInHref, watchHref } from "../router";
 import { VISIBILITY_OPTIONS } from "../components/visibility";
 
 export function shareUrl(id: string): string {
@@ -77,7 +77,7 @@ export function Watch({ id }: { id: string }) {
         <ErrorNotice error={error} />
         {notFound && authStatus !== "signedIn" && (
           <p>
-            If this video is private, <a href="#/signin">sign in</a> to watch it.
+            If this video is private, <a href={signInHref(watchHref(id))}>sign in</a> to watch it.
           </p>
         )}
       </section>
@@ -102,7 +102,8 @@ export function Watch({ id }: { id: string }) {
           {playback.poster_url && <img src={playback.poster_url} alt="" />}
           <div className="player-placeholder-text">
             {playback.status === "failed" ? (
-              <p>Processing failed{playback.error ? `: ${playback.error}` : "."}</p>
+              // The owner's panel below gives the reason and a retry; others just learn it will not play.
+              <p>{ownsVideo || !playback.error ? "This video could not be processed." : `This video could not be processed: ${playback.error}`}</p>
             ) : (
               <>
                 <p>This video is being prepared. It will start playing as soon as the first quality is ready.</p>
@@ -215,7 +216,7 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
       )}
       {video.status === "failed" && (
         <div className="notice notice-error">
-          <p>{video.error || "Processing failed."}</p>
+          <p>{video.error ? `Processing failed: ${video.error}` : "Processing failed."}</p>
           <button type="button" className="btn btn-small" onClick={() => void retryVideo(video.id).then(onChanged, setError)}>
             Retry processing
           </button>
