@@ -117,15 +117,34 @@ end
             "p50_ms": int(values["P50"]) / 1000, "p99_ms": int(values["P99"]) / 1000}
 
 
-def sequential_latency(url: str, headers: dict[str, str], count: int) -> float:
-    """Median ms of one request at a time on one keep-alive connection: the proxy's own cost, no queueing."""
-    session = requests.Session()
-    timings = []
+def cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) of a gunicorn master and its workers so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == master_pid or int(fields[1]) == master_pid:  # fields[1] is the parent pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def sequential_latency(urls: dict[str, str], headers: dict[str, str], count: int) -> dict[str, float]:
+    """Median ms of one request at a time per target on one keep-alive connection each, the targets taking
+    turns so machine noise hits both alike: the proxy's own added latency, without queueing."""
+    sessions = {name: requests.Session() for name in urls}
+    timings: dict[str, list[float]] = {name: [] for name in urls}
     for _ in range(count):
-        started = time.perf_counter()
-        session.get(url, headers=headers, timeout=10).raise_for_status()
-        timings.append(time.perf_counter() - started)
-    return 1000 * statistics.median(timings)
+        for name, url in urls.items():
+            started = time.perf_counter()
+            sessions[name].get(url, headers=headers, timeout=10).raise_for_status()
+            timings[name].append(time.perf_counter() - started)
+    return {name: 1000 * statistics.median(values) for name, values in timings.items()}
 
 
 def database(workdir: str) -> tuple[str, callable]:
@@ -167,7 +186,7 @@ def main() -> None:
         gateway = gunicorn("gateway", "entrypoints.gateway:app", {}, workers=args.workers, threads=16)
         shared = dict(DATABASE_URL=url, AUTO_MIGRATE="false", WORKER_IN_PROCESS="false", LOG_LEVEL="WARNING",
                       PUBLIC_URL=gateway.url, SECRET_KEY="bench", STORAGE_PATH=f"{workdir}/storage",
-                      AUTH_JWKS_URL=f"{gateway.url}/api/auth/.well-known/jwks.json", RATE_LIMIT_PER_MINUTE="0")
+                      AUTH_JWKS_URL=f"{gateway.url}/api/auth/.well-known/jwks.json", RATE_LIMIT_PER_MINUTE=str(10**9), RATE_LIMIT_BURST=str(10**9))
         gateway.env = base_env(**shared, INSTANCE_PATH=f"{workdir}/gw", MODULES="gateway,auth,web",
                                REMOTE_MODULES=f"gallery={gallery.url}")
         gallery.env = base_env(**shared, INSTANCE_PATH=f"{workdir}/gallery", MODULES="gallery")
@@ -186,10 +205,13 @@ def main() -> None:
                 for target in (gallery.url, gateway.url):  # warm pools and caches
                     assert requests.get(target + path, headers=headers, timeout=10).status_code == 200
                     load(target + path, headers, 4, 2)
-                results = {"gallery direct": load(gallery.url + path, headers, args.connections, seconds),
-                           "through gateway": load(gateway.url + path, headers, args.connections, seconds)}
-                sequential = {name: sequential_latency(target + path, headers, 200)
-                              for name, target in (("gallery direct", gallery.url), ("through gateway", gateway.url))}
+                results, cpu = {}, {}
+                for name, target in (("gallery direct", gallery.url), ("through gateway", gateway.url)):
+                    before = {s.name: cpu_seconds(s.process.pid) for s in (gateway, gallery)}
+                    results[name] = load(target + path, headers, args.connections, seconds)
+                    cpu[name] = {s.name: cpu_seconds(s.process.pid) - before[s.name] for s in (gateway, gallery)}
+                sequential = sequential_latency({"gallery direct": gallery.url + path,
+                                                 "through gateway": gateway.url + path}, headers, 300)
                 if any(r["errors"] for r in results.values()):  # show why, from the services' own logs
                     for service in (gateway, gallery):
                         for line in service.log_lines():
@@ -206,6 +228,11 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:<18}{r['requests']:>10}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}"
               f"{sequential[name]:>12.2f}")
+    for name, spent in cpu.items():
+        count = max(results[name]["requests"], 1)
+        print(f"CPU per request, {name}: " + ", ".join(f"{service} {1000 * seconds / count:.2f} ms"
+                                                      for service, seconds in spent.items()))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     direct, proxied = results["gallery direct"], results["through gateway"]
     added = proxied["p50_ms"] / direct["p50_ms"] - 1
     print(f"one request at a time, the proxy adds {sequential['through gateway'] - sequential['gallery direct']:.2f} ms")
