@@ -33,10 +33,13 @@ class LiveApp:
         return self.instance / "server.log"
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The log's last lines, without werkzeug's access lines (videoforge.access has each request already)."""
         try:
-            return "".join(self.log_path.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+            text = self.log_path.read_text(errors="replace")
         except OSError as exc:
             return f"(no server log: {exc})"
+        kept = [line for line in text.splitlines(keepends=True) if '"logger": "werkzeug", "msg": "127.0.0.1' not in line]
+        return "".join(kept[-lines:])
 
 
 def free_port() -> int:
@@ -45,7 +48,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+def wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import CDPSession, Page, expect
 
 from tests.e2e.conftest import ADMIN_EMAIL
 from tests.media import make_clip
@@ -51,13 +51,14 @@ def sign_up(page: Page, base: str, email: str) -> None:
     expect(page.get_by_test_id("account-email")).to_have_text(email)
 
 
-def throttle_upload(page: Page, bytes_per_second: int) -> None:
-    """Chromium's own network emulation (DevTools protocol); -1 lifts the limit."""
+def throttle_upload(page: Page, bytes_per_second: int) -> CDPSession:
+    """Chromium's own network emulation (DevTools protocol), through the session it returns."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytes_per_second,
     })
+    return cdp
 
 
 def video_state(page: Page) -> dict:
@@ -112,7 +113,7 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     expect(item).to_have_attribute("data-phase", "ready")
     item.get_by_label("Title").fill(TITLE)
     item.get_by_label("Description").fill(DESCRIPTION)
-    throttle_upload(owner, UPLOAD_THROTTLE)
+    throttle = throttle_upload(owner, UPLOAD_THROTTLE)
     item.get_by_role("button", name="Start upload").click()
     expect(item).to_have_attribute("data-phase", "uploading")
     progress = owner.get_by_test_id("upload-progress")
@@ -126,7 +127,9 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     expect(progress).to_have_attribute("aria-valuenow", "100")
     video_id = item.get_by_role("link", name="Open video").get_attribute("href").rsplit("/", 1)[-1]
     assert video_id
-    throttle_upload(owner, -1)
+    throttle.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    throttle.detach()
 
     # --- my videos: the card shows processing progress, then ready -----------------------------------------------
     owner.goto(f"{base}/#/")
