@@ -205,6 +205,50 @@ def test_streaming_handler_serves_its_module_only(entrypoint, kind):
     assert handler(make_event(kind, "GET", "/api/gallery/videos"), None)["statusCode"] == 404
 
 
+VARIANT = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n" \
+          "seg_00000.m4s\n#EXT-X-ENDLIST\n"
+
+
+def publish_public_video(app, tmp_path) -> str:
+    """A public, ready video with a published 360p rung, as the worker leaves it."""
+    from videoforge.models import MediaAsset, User, Video
+    from videoforge.ports.storage import get_storage
+
+    source = tmp_path / "index.m3u8"
+    source.write_text(VARIANT)
+    with app.extensions["videoforge.db"].session() as session:
+        owner = User(sub=str(uuid.uuid4()), email=f"{uuid.uuid4().hex[:8]}@example.test", groups=[])
+        session.add(owner)
+        session.flush()
+        video = Video(owner_id=owner.id, title="lambda clip", visibility="public", status="ready", duration=4.0,
+                      width=640, height=360)
+        session.add(video)
+        session.flush()
+        key = f"processed/{video.id}/360p/index.m3u8"
+        get_storage(app).upload_file(key, str(source), "application/vnd.apple.mpegurl")
+        session.add(MediaAsset(video_id=video.id, kind="variant", rung="360p", width=640, height=360,
+                               bitrate=1040000, codecs="avc1.64001e,mp4a.40.2", key=key))
+        return str(video.id)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_streaming_handler_returns_playlists_as_text(entrypoint, tmp_path, kind):
+    handler = entrypoint("lambda_streaming")
+    video_id = publish_public_video(handler.app, tmp_path)
+    master = handler(make_event(kind, "GET", f"/api/streaming/videos/{video_id}/master.m3u8"), None)
+    assert master["statusCode"] == 200, master["body"]
+    assert master["isBase64Encoded"] is False
+    assert master["body"].startswith("#EXTM3U")
+    assert "mpegurl" in reply_header(master, "content-type").lower()
+    variant_uri = next(line for line in master["body"].splitlines() if line and not line.startswith("#"))
+    path, _, query = variant_uri.partition("?")
+    variant = handler(make_event(kind, "GET", f"/api/streaming/videos/{video_id}/{path}",
+                                 query=[tuple(p.split("=", 1)) for p in query.split("&") if p]), None)
+    assert variant["statusCode"] == 200, variant["body"]
+    assert variant["isBase64Encoded"] is False
+    assert "seg_00000.m4s" in variant["body"] and "#EXT-X-ENDLIST" in variant["body"]
+
+
 def test_gallery_handler_starts_without_boto3_or_a_database_dialect(tmp_path):
     """Cold start stays lean: S3 storage configured, yet neither boto3 nor PostgreSQL's driver loads at start."""
     code = (
