@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,18 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if isinstance(exc, RecursionError) and request.is_json:
+            # The JSON parsers (Flask's, webargs') only turn ValueError into 400; a deeply nested body recurses.
+            response = jsonify(error_body(400, "Bad Request", "The JSON body is nested too deeply.",
+                                          {"json": ["Nested too deeply."]}))
+            response.status_code = 400
+            return response
+        refusal = unstorable_input(exc)
+        if refusal is not None:
+            log.info("request refused: %s: %s", type(exc).__name__, str(exc)[:300])
+            response = jsonify(error_body(400, "Bad Request", refusal))
+            response.status_code = 400
+            return response
         dependency = unreachable_dependency(exc)
         if dependency is not None:
             # Nothing was half-done: the request's transaction rolls back with its session. Try again soon.
@@ -78,4 +90,15 @@ def unreachable_dependency(exc: BaseException) -> str | None:
     botocore_exc = sys.modules.get("botocore.exceptions")
     if botocore_exc is not None and isinstance(exc, (botocore_exc.ConnectionError, botocore_exc.HTTPClientError)):
         return "object store or job queue"  # botocore's error does not say which service it was talking to
+    return None
+
+
+def unstorable_input(exc: BaseException) -> str | None:
+    """A message for input the database cannot hold (a NUL byte or lone surrogate in text, a number out of
+    range), which only shows when the value reaches the driver; None for anything else."""
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
+        return "The request holds text that is not valid Unicode (a lone surrogate)."
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DataError):
+        return "A value in the request cannot be stored: it holds a NUL character or is out of range."
     return None
