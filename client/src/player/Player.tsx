@@ -65,6 +65,10 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
       const hls = new Hls({
         // A playlist still being written is an EVENT playlist: start at the beginning, not the live edge.
         startPosition,
+        // hls.js assumes 500 kbps before it has measured anything, which starts every video at the
+        // lowest rung; assume a middling connection instead, and never fetch more pixels than the player shows.
+        abrEwmaDefaultEstimate: 2_000_000,
+        capLevelToPlayerSize: true,
         xhrSetup: (xhr, url) => {
           const token = tokenRef.current;
           if (token && isOwnApi(url)) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
