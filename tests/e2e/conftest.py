@@ -27,6 +27,7 @@ class LiveApp:
 
     url: str
     instance: Path
+    admin_email: str = ADMIN_EMAIL
 
     @property
     def log_path(self) -> Path:
