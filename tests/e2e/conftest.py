@@ -39,7 +39,8 @@ class LiveApp:
             text = self.log_path.read_text(errors="replace")
         except OSError as exc:
             return f"(no server log: {exc})"
-        kept = [line for line in text.splitlines(keepends=True) if '"logger": "werkzeug", "msg": "127.0.0.1' not in line]
+        access = '"logger": "werkzeug", "msg": "127.0.0.1'
+        kept = [line for line in text.splitlines(keepends=True) if access not in line]
         return "".join(kept[-lines:])
 
 
@@ -165,7 +166,8 @@ def new_page(browser, open_pages):
         page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
                 and problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
+        page.on("response", lambda r: r.status >= 400
+                and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
         page.problems = problems
         open_pages[name] = page
         return page

@@ -68,7 +68,8 @@ def video_state(page: Page) -> dict:
 
 def wait_until_playing_past(page: Page, seconds: float, timeout_ms: int = 20_000) -> None:
     page.wait_for_function(
-        f"() => {{ const v = document.querySelector('{VIDEO}'); return v && v.currentTime > {seconds} && v.videoHeight > 0; }}",
+        f"() => {{ const v = document.querySelector('{VIDEO}');"
+        f" return v && v.currentTime > {seconds} && v.videoHeight > 0; }}",
         timeout=timeout_ms,
     )
 
@@ -185,7 +186,8 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     # A 5 s clip may end before the switch lands: play it again from the start.
     owner.eval_on_selector(VIDEO, "v => { v.currentTime = 0; return v.play(); }")
     owner.wait_for_function(
-        f"() => {{ const v = document.querySelector('{VIDEO}'); return v.videoHeight === {target} && v.currentTime > 0.5; }}",
+        f"() => {{ const v = document.querySelector('{VIDEO}');"
+        f" return v.videoHeight === {target} && v.currentTime > 0.5; }}",
         timeout=20_000)
     expect(quality).to_have_value(option.get_attribute("value"))
     assert abs(video_state(owner)["width"] - target * 16 / 9) <= 4, video_state(owner)  # 640x360 or ~426x240
