@@ -70,10 +70,12 @@ def main():
             UsernameAttributes=["email"], AutoVerifiedAttributes=["email"],
             Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireLowercase": True, "RequireUppercase": False,
                                          "RequireNumbers": False, "RequireSymbols": False}},
-            MfaConfiguration="OPTIONAL", EnabledMfas=["SOFTWARE_TOKEN_MFA"],
             AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
             DeletionProtection="ACTIVE",
         )["UserPool"]["Id"]
+        # Optional TOTP MFA (authenticator apps); SMS MFA would need an SNS role and costs per message.
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+                                     SoftwareTokenMfaConfiguration={"Enabled": True})
         idp.create_group(UserPoolId=pool_id, GroupName="admin", Description="VideoForge operators")
 
     client_id = find_client(idp, pool_id, p["client_name"])

@@ -1,4 +1,4 @@
-"""Deployment checks: run ansible-playbook and ansible-lint from the venv, and provision S3/SQS on a loopback moto_server."""
+"""Deployment checks: run ansible-playbook and ansible-lint from the venv; provision S3/SQS/Cognito/secrets on loopback moto."""
 
 from __future__ import annotations
 
@@ -82,11 +82,13 @@ def deploy_moto():
 
 @pytest.fixture(scope="session")
 def provisioned(deploy_moto) -> Provisioned:
-    """Run `provision.yml --tags storage,queue` twice against the loopback endpoint (the second must change nothing)."""
+    """Run the parts of provision.yml that need no VPC (storage, queue, identity, secrets) twice against the
+    loopback endpoint; the second run must change nothing."""
     bucket = "vf-deploy-test-media"
-    args = ("playbooks/provision.yml", "--tags", "storage,queue",
+    args = ("playbooks/provision.yml", "--tags", "storage,queue,identity,secrets",
             "-e", f"videoforge_aws_endpoint_url={deploy_moto.endpoint_url}",
             "-e", f"videoforge_bucket={bucket}", "-e", "videoforge_name=vf-deploy-test",
+            "-e", "videoforge_cognito_domain_prefix=vf-deploy-test",
             "-e", f"ansible_python_interpreter={PYTHON}")
     first = run_ansible("ansible-playbook", *args)
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]

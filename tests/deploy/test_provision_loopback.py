@@ -55,3 +55,27 @@ def test_queue_redrives_to_the_dlq_after_three_receives_and_outlasts_the_heartbe
     assert attributes["RedrivePolicy"] == {"maxReceiveCount": 3, "deadLetterTargetArn": dlq_arn}
     assert int(attributes["VisibilityTimeout"]) == 300 > 60  # group_vars: heartbeat 60 s
     assert attributes["ReceiveMessageWaitTimeSeconds"] == "20"
+
+
+def test_cognito_pool_has_a_public_browser_client_an_admin_group_and_a_domain(provisioned):
+    idp = provisioned.client("cognito-idp")
+    [pool] = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "vf-deploy-test"]
+    [app] = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]
+    client = idp.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=app["ClientId"])["UserPoolClient"]
+    assert client["ClientName"] == "vf-deploy-test-web" and not client.get("ClientSecret")
+    assert "ALLOW_USER_SRP_AUTH" in client["ExplicitAuthFlows"]
+    assert client["CallbackURLs"] == ["https://video.example.com/"]
+    assert [g["GroupName"] for g in idp.list_groups(UserPoolId=pool["Id"])["Groups"]] == ["admin"]
+    domain = idp.describe_user_pool_domain(Domain="vf-deploy-test")["DomainDescription"]
+    assert domain["UserPoolId"] == pool["Id"]
+
+
+def test_app_secret_is_generated_once_and_kept(provisioned):
+    import json
+
+    secret = provisioned.client("secretsmanager").get_secret_value(SecretId="vf-deploy-test/app")
+    key = json.loads(secret["SecretString"])["secret_key"]
+    assert len(key) == 64 and key.isalnum()
+    # The second run read it back instead of generating another (it reported no change, and one version exists).
+    versions = provisioned.client("secretsmanager").list_secret_version_ids(SecretId="vf-deploy-test/app")["Versions"]
+    assert len(versions) == 1
