@@ -45,6 +45,12 @@ describe("VideoCard", () => {
     expect(onRetry).toHaveBeenCalledWith("v1");
   });
 
+  it("offers no retry for a file the processor rejected", () => {
+    render(<VideoCard video={video({ status: "failed", error: "not a video file", retryable: false })} onRetry={vi.fn()} />);
+    expect(screen.getByTestId("video-error").textContent).toBe("not a video file");
+    expect(screen.queryByRole("button", { name: "Retry" })).toBeNull();
+  });
+
   it("shows processing progress and stage, and queue position while queued", () => {
     const { rerender } = render(<VideoCard video={video({ status: "processing", progress: 42, stage: "720p" })} />);
     const bar = screen.getByRole("progressbar");

@@ -23,6 +23,8 @@ export interface Video {
   owner?: string | null;
   /** Whether the signed-in caller owns it (the gallery never names the owner). */
   is_owner?: boolean;
+  /** False when the file itself was rejected (not a video, too long...): a retry cannot help. */
+  retryable?: boolean;
 }
 
 export interface Rendition {

@@ -87,7 +87,7 @@ export function VideoCard({
           <p className="error-text small" data-testid="video-error">
             {video.error || "Processing failed."}
           </p>
-          {onRetry && (
+          {onRetry && video.retryable !== false && (
             <button type="button" className="btn btn-small" onClick={() => onRetry(video.id)} disabled={retrying}>
               {retrying ? "Retrying…" : "Retry"}
             </button>

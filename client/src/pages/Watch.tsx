@@ -217,9 +217,11 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
       {video.status === "failed" && (
         <div className="notice notice-error">
           <p>{video.error ? `Processing failed: ${video.error}` : "Processing failed."}</p>
-          <button type="button" className="btn btn-small" onClick={() => void retryVideo(video.id).then(onChanged, setError)}>
-            Retry processing
-          </button>
+          {video.retryable !== false && (
+            <button type="button" className="btn btn-small" onClick={() => void retryVideo(video.id).then(onChanged, setError)}>
+              Retry processing
+            </button>
+          )}
         </div>
       )}
       <form className="edit-form" onSubmit={onSave} aria-labelledby="edit-heading" data-testid="edit-form">

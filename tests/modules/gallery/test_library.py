@@ -71,7 +71,7 @@ def test_video_json_never_leaks_owner_or_keys(app, client, auth_headers):
         assert "owner@example.test" not in text and "uploads/" not in text and "owner_id" not in body
         assert set(body) >= {"id", "title", "description", "visibility", "status", "progress", "stage", "error",
                              "duration", "width", "height", "created_at", "updated_at", "poster_url",
-                             "queue_position", "estimated_start_seconds", "is_owner"}
+                             "queue_position", "estimated_start_seconds", "is_owner", "retryable"}
 
 
 def test_poster_url_is_signed_and_fetches_the_poster(app, client, storage, auth_headers, tmp_path):
@@ -144,6 +144,9 @@ def test_owner_retries_a_failed_video_with_a_new_job(app, client, auth_headers):
     requests.put(created["upload"]["url"], data=b"abc", timeout=10)
     client.post(f"/api/gallery/videos/{video_id}/confirm", json={}, headers=headers)
     set_video(app, video_id, status="failed", error="ffmpeg crashed", progress=42.0, stage="720p")
+    assert client.get(f"/api/gallery/videos/{video_id}", headers=headers).json["retryable"] is True
+    set_video(app, video_id, stage="rejected")  # what the processor writes for a file that is not a video
+    assert client.get(f"/api/gallery/videos/{video_id}", headers=headers).json["retryable"] is False
     retried = client.post(f"/api/gallery/videos/{video_id}/retry", headers=headers)
     assert retried.status_code == 202
     assert (retried.json["status"], retried.json["error"], retried.json["progress"], retried.json["stage"]) == \

@@ -98,6 +98,7 @@ def test_preflight_failures_fail_at_once_with_a_reason_and_no_retry(app, clip, t
     assert run_one(app) == "failed"
     failed = video(app, video_id)
     assert failed.status == "failed" and reason in failed.error
+    assert failed.stage == service.REJECTED  # the gallery shows it as not retryable
     assert failed.attempts == 1
     depth = get_queue(app).depth()
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)  # deleted, not retried

@@ -45,6 +45,7 @@ class AuthConfigSchema(Schema):
     flow = fields.String(required=True, metadata={"description": "`local` (this API) or `cognito` (hosted UI)"})
     mfa = fields.Boolean(metadata={"description": "local: accounts may turn on TOTP"})
     signup = fields.Boolean(metadata={"description": "local: POST /signup is open"})
+    password_min_length = fields.Integer(metadata={"description": "local: shortest password sign-up accepts"})
     authorize_url = fields.String()
     token_url = fields.String()
     logout_url = fields.String()

@@ -218,7 +218,8 @@ def profile(user: User) -> dict[str, Any]:
 def client_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """What /config tells the web client: the local form, or the Cognito hosted UI's endpoints (code + PKCE flow)."""
     if config["AUTH_BACKEND"] == "local":
-        return {"flow": "local", "mfa": True, "signup": bool(config["AUTH_SIGNUP_ENABLED"])}
+        return {"flow": "local", "mfa": True, "signup": bool(config["AUTH_SIGNUP_ENABLED"]),
+                "password_min_length": int(config["AUTH_PASSWORD_MIN_LENGTH"])}
     domain = config["COGNITO_DOMAIN"].rstrip("/")
     return {
         "flow": "cognito",

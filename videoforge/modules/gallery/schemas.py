@@ -35,6 +35,7 @@ class VideoSchema(Schema):
     queue_position = fields.Integer(allow_none=True)
     estimated_start_seconds = fields.Float(allow_none=True)
     is_owner = fields.Boolean()
+    retryable = fields.Boolean(metadata={"description": "Failed, and a retry may help (false when the file is not a playable video)."})
 
 
 class PutPlanSchema(Schema):

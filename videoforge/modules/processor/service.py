@@ -22,6 +22,8 @@ from videoforge.modules.processor.probe import SourceInfo, UnplayableSource, pro
 from videoforge.modules.processor.publish import Publisher, codecs_of, content_type_of, processed_prefix
 from videoforge.ports.queue import Message
 
+REJECTED = "rejected"
+"""Stage of a video failed for what it is (not a video, too long...): a retry cannot help."""
 log = logging.getLogger("videoforge.processor")
 
 JOB_TYPE = "transcode"
@@ -77,7 +79,7 @@ def handle_message(job: Job, message: Message) -> str:
             transcode(job, video_id)
         except UnplayableSource as exc:
             log.info("not playable: %s", exc.reason, extra=extra)
-            fail_video(job.db, video_id, exc.reason)
+            fail_video(job.db, video_id, exc.reason, stage=REJECTED)
             job.queue.delete(message)
             return "failed"
         except JobCancelled:
@@ -256,11 +258,11 @@ def _upsert_asset(session, video_id: str, kind: str, rung: str, **values: Any) -
         setattr(asset, name, value)
 
 
-def fail_video(db, video_id: str, reason: str) -> None:
-    """The video will not play: say why, in words its owner understands."""
+def fail_video(db, video_id: str, reason: str, stage: str | None = None) -> None:
+    """The video will not play: say why, in words its owner understands (stage REJECTED: no retry helps)."""
     with db.session() as session:
         session.execute(update(Video).where(Video.id == video_id).values(
-            status="failed", error=reason[:2000], stage=None, finished_at=utcnow()))
+            status="failed", error=reason[:2000], stage=stage, finished_at=utcnow()))
 
 
 def requeue_video(db, video_id: str, stage: str, error: str | None = None) -> None:
