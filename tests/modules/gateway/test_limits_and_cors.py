@@ -64,8 +64,17 @@ def test_forwarded_for_is_believed_only_behind_trusted_proxies(make_gateway, ups
     assert trusted.get("/api/gallery/echo", headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 200
     assert trusted.get("/api/gallery/echo", headers=spoof).status_code == 429
     # behind a trusted proxy the upstream still sees the whole chain, ending with the proxy's address
-    seen = trusted.get("/api/gallery/echo", headers={"X-Forwarded-For": "203.0.113.3"}).json
+    seen = trusted.get("/api/gallery/echo", headers={"X-Forwarded-For": "203.0.113.3", "X-Forwarded-Proto": "https",
+                                                     "X-Forwarded-Host": "videos.example"}).json
     assert seen["headers"]["x-forwarded-for"] == "203.0.113.3, 127.0.0.1"
+    assert seen["headers"]["x-forwarded-proto"] == "https"
+    assert seen["headers"]["x-forwarded-host"] == "videos.example"
+    # without trusted proxies a caller's own claims about scheme and host are not passed on
+    spoofed = untrusted.get("/api/gallery/echo", headers={"X-Forwarded-Proto": "https",
+                                                          "X-Forwarded-Host": "evil.example"},
+                            environ_base={"REMOTE_ADDR": "192.0.2.50"}).json
+    assert spoofed["headers"]["x-forwarded-proto"] == "http"
+    assert spoofed["headers"]["x-forwarded-host"] == "localhost"
 
 
 def test_unknown_backend_stops_start_up(make_gateway, upstream):

@@ -23,8 +23,8 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 })
-# Set again by the proxy for the next hop (host, length) or owned by the gateway (CORS).
-_NOT_FORWARDED_REQUEST = HOP_BY_HOP | {"host", "content-length"}
+# Set again by the proxy for the next hop (host, length, forwarded scheme and host), or answered here (Expect).
+_NOT_FORWARDED_REQUEST = HOP_BY_HOP | {"host", "content-length", "expect", "x-forwarded-proto", "x-forwarded-host"}
 
 
 def make_pool(remote_count: int, pool_size: int) -> urllib3.PoolManager:
@@ -58,8 +58,10 @@ def upstream_headers(incoming) -> dict[str, str]:
     peer = original.get("REMOTE_ADDR") or request.environ.get("REMOTE_ADDR") or ""
     prior = incoming.get("X-Forwarded-For")
     headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
-    headers["X-Forwarded-Proto"] = incoming.get("X-Forwarded-Proto") or request.scheme
-    headers["X-Forwarded-Host"] = incoming.get("X-Forwarded-Host") or request.host
+    # What the caller used, as far as we can tell: behind TRUSTED_PROXY_HOPS, ProxyFix has already taken these
+    # from the trusted proxy's headers; otherwise a caller's own X-Forwarded-Proto/Host are not believed.
+    headers["X-Forwarded-Proto"] = request.scheme
+    headers["X-Forwarded-Host"] = request.host
     headers["X-Request-Id"] = g.request_id
     return headers
 
