@@ -203,7 +203,11 @@ def run_ladder(
 
 
 def _watch(proc, reporter, watcher, stall_seconds: float, poll_seconds: float) -> None:
-    selector = selectors.DefaultSelector()
+    with selectors.DefaultSelector() as selector:
+        _watch_with(selector, proc, reporter, watcher, stall_seconds, poll_seconds)
+
+
+def _watch_with(selector, proc, reporter, watcher, stall_seconds: float, poll_seconds: float) -> None:
     selector.register(proc.stdout, selectors.EVENT_READ)
     pending = b""
     last_advance = time.monotonic()
@@ -253,7 +257,7 @@ class _ProgressReporter:
         if out_time_us <= self._out_time_us:
             return False
         self._out_time_us = out_time_us
-        # Capped below 100 until ffmpeg has written every trailer: the last percent is the slow one.
+        # Held below 100 until ffmpeg has exited cleanly with every rung finished (see finish()).
         self.percent = min(99.9, max(self.percent, out_time_us / 1e6 / self.duration * 100))
         now = time.monotonic()
         if self.callback and now - self._last_call >= 1.0:
