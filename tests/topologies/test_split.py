@@ -110,6 +110,11 @@ def test_gateway_proxies_to_module_processes(split):
     assert proxied.json()["code"] == direct.json()["code"]
     gallery_ids = {line.get("request_id") for line in split["gallery"].log_lines()}
     assert "split-probe-1" in gallery_ids  # the module logged under the gateway's request id
+    # gunicorn's own access log (gunicorn.conf.py) is JSON lines carrying the same id
+    access = [line for line in split["gateway"].log_lines()
+              if line.get("logger") == "gunicorn.access" and line.get("request_id") == "split-probe-1"]
+    assert access and access[0]["path"] == "/api/gallery/videos" and access[0]["status"] == proxied.status_code
+    assert access[0]["duration_ms"] >= 0
 
 
 def test_upload_transcode_and_play_through_the_gateway(split, tmp_path):
