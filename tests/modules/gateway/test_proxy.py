@@ -74,6 +74,7 @@ def test_hop_by_hop_headers_are_dropped_both_ways(gateway_url):
     response = requests.get(f"{gateway_url}/api/gallery/hop")
     assert response.status_code == 200
     assert "X-Private-Hop" not in response.headers
+    assert len(response.raw.headers.getlist("Date")) == 1  # the gateway's, not also the module's
     assert response.headers.get("Access-Control-Allow-Origin") != "https://evil.example"
 
 

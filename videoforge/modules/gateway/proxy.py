@@ -68,7 +68,8 @@ def upstream_headers(incoming) -> dict[str, str]:
 
 def downstream_headers(raw_headers) -> list[tuple[str, str]]:
     """The remote module's end-to-end headers for the caller (repeated ones such as Set-Cookie kept apart)."""
-    dropped = HOP_BY_HOP | connection_tokens(raw_headers)
+    # The gateway's own server writes Date and Server; the module's copies would repeat them.
+    dropped = HOP_BY_HOP | {"date", "server"} | connection_tokens(raw_headers)
     return [(name, value) for name, value in raw_headers.items()
             if name.lower() not in dropped and not name.lower().startswith("access-control-")]
 
