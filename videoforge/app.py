@@ -79,7 +79,7 @@ def create_app(**overrides: Any) -> Flask:
         _mount(app, api, module)
         for command in module.cli():
             app.cli.add_command(command)
-    if config.get("AUTO_MIGRATE"):
+    if config.get("AUTO_MIGRATE") and "videoforge.db" in app.extensions:
         from videoforge.migrate import upgrade
 
         upgrade(app)

@@ -140,3 +140,9 @@ def test_request_id_is_echoed_or_made(client):
     assert client.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
     made = client.get("/healthz", headers={"X-Request-Id": "bad id <script>"}).headers["X-Request-Id"]
     assert made != "bad id <script>" and len(made) == 16
+
+
+def test_a_process_without_database_modules_starts_without_migrating(tmp_path):
+    app = create_app(MODULES=["gateway"], INSTANCE_PATH=str(tmp_path), LOG_LEVEL="WARNING")
+    assert "videoforge.db" not in app.extensions
+    assert app.test_client().get("/readyz").status_code == 200
