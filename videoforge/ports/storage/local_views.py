@@ -5,9 +5,10 @@ from __future__ import annotations
 import errno
 import time
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from flask_smorest import abort
 
+from videoforge.errors import error_body
 from videoforge.ports.storage import NoSuchUpload, get_storage
 from videoforge.ports.storage.local import MAX_PART_SIZE, InvalidKey, LocalStorage, SizeMismatch, content_type_of
 from videoforge.ports.storage.signing import SignatureError
@@ -85,7 +86,10 @@ def put_object(key: str):
             raise
         # The temp file is gone (the write is atomic), so nothing half-written stays behind: send it again later.
         current_app.logger.error("storage full: PUT %s refused: %s", key, exc.strerror)
-        abort(507, message="Storage is full: the upload was not kept. Try again later.")
+        response = jsonify(error_body(507, "Insufficient Storage", "Storage is full: the upload was not kept. "
+                                                                   "Try again later."))
+        response.status_code = 507  # werkzeug has no exception class for 507, so abort() cannot raise it
+        return response
     response = Response(status=200)
     response.headers["ETag"] = etag
     return response
