@@ -58,7 +58,8 @@ def test_duplicate_email_gets_409(client, signed_up):
 def test_sign_up_can_be_closed(make_app):
     client = make_app(AUTH_SIGNUP_ENABLED=False).test_client()
     assert_error(client.post("/api/auth/signup", json={"email": new_email(), "password": PASSWORD}), 403)
-    assert client.get("/api/auth/config").get_json() == {"flow": "local", "mfa": True, "signup": False}
+    assert client.get("/api/auth/config").get_json() == {"flow": "local", "mfa": True, "signup": False,
+                                                         "password_min_length": 10}
 
 
 def test_failed_sign_in_does_not_say_which_part_was_wrong(signed_up, sign_in):
