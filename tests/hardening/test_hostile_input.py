@@ -169,11 +169,11 @@ def test_huge_headers_and_raw_bytes_get_4xx_from_the_real_server(served_app):
                     {"Authorization": "Bearer " + "a" * 60_000}, {"Cookie": "c=" + "x" * 30_000}):
         response = requests.get(f"{url}/api/gallery/videos", headers=headers, timeout=10)
         assert 400 <= response.status_code < 500, (list(headers)[0], response.status_code)
-    for raw in (b"GET /api/gallery/public\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
-                b"GET /api/gallery/videos/%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n",
-                b"GET /api/gallery/public HTTP/1.1\r\nHost: x\r\nX-Bad: \xff\xfe\r\n\r\n",
-                b"GET /../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
-                b"POST /api/gallery/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    for raw in (b"GET /api/gallery/public\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /api/gallery/videos/%ff%fe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /api/gallery/public HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Bad: \xff\xfe\r\n\r\n",
+                b"GET /../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"POST /api/gallery/uploads HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 5\r\n\r\n\xff\xfe\xfd\xfc\xfb"):
         answer = raw_request(url, raw)
         status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
