@@ -159,9 +159,6 @@ def test_a_worker_killed_on_every_attempt_dead_letters_the_job_and_fails_the_vid
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(strict=True, reason="processor: a 2 s clip never finishes: make_storyboard (artwork.py, called from "
-                   "service.transcode) writes no storyboard.jpg for it, upload_file raises FileNotFoundError, the job "
-                   "retries until it is dead-lettered")
 def test_a_two_second_clip_is_transcoded(make_app, clip):
     from tests.modules.processor.jobs import job_for
     from videoforge.modules.processor.service import handle_message

@@ -67,3 +67,16 @@ def test_portrait_poster_keeps_its_shape(tmp_path):
     poster = make_poster(clip, probe(clip), tmp_path / "poster.jpg")
     stream = video_stream(poster)
     assert (stream["width"], stream["height"]) == (180, 320)
+
+
+def test_storyboard_of_a_single_gop_clip_falls_back_to_a_full_decode(tmp_path):
+    # One 2 s GOP holds a single keyframe: too few for the fps filter, so the keyframes-only pass writes nothing.
+    clip = make_clip(tmp_path / "short.mp4", seconds=2, audio=False)
+    rung = tmp_path / "rung"
+    rung.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-preset", "ultrafast",
+                    "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-f", "hls", "-hls_time", "2",
+                    "-hls_segment_type", "fmp4", "-hls_playlist_type", "vod", str(rung / "index.m3u8")], check=True)
+    sprite, vtt = make_storyboard(rung / "index.m3u8", probe(clip), tmp_path / "board", keyframes_only=True)
+    assert sprite.is_file() and sprite.stat().st_size > 0
+    assert "storyboard.jpg#xywh=0,0," in vtt.read_text()

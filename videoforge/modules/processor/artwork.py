@@ -75,15 +75,19 @@ def make_storyboard(
     rows = math.ceil(count / columns)
     width, height = _fit(source.width, source.height, tile_width, by_width=True)
     sprite = out / sprite_name
-    cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
-    if keyframes_only:
-        cmd += ["-skip_frame", "nokey"]
-    cmd += [
-        "-i", str(path), "-an",
-        "-vf", f"fps=1/{interval:g},scale={width}:{height},setsar=1,tile={columns}x{rows}",
-        "-frames:v", "1", "-q:v", "5", str(sprite),
-    ]
-    _run(cmd, timeout, "storyboard")
+    sprite.unlink(missing_ok=True)
+    tiles = f"fps=1/{interval:g},scale={width}:{height},setsar=1,tile={columns}x{rows}"
+    for skip_non_keyframes in ((True, False) if keyframes_only else (False,)):
+        cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
+        if skip_non_keyframes:
+            cmd += ["-skip_frame", "nokey"]
+        cmd += ["-i", str(path), "-an", "-vf", tiles, "-frames:v", "1", "-q:v", "5", str(sprite)]
+        _run(cmd, timeout, "storyboard")
+        # A clip of one GOP has a single keyframe, too few for the fps filter to emit a tile: decode it all.
+        if sprite.is_file():
+            break
+    else:
+        raise RuntimeError(f"ffmpeg wrote no storyboard for {path}")
     vtt = out / vtt_name
     vtt.write_text(storyboard_vtt(sprite_name, source.duration, interval, count, columns, width, height))
     return sprite, vtt
