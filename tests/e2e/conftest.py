@@ -72,9 +72,11 @@ def live_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # Two small rungs keep a 5 s clip's transcode to seconds; INFO logs make a failure's dump useful.
+    # Two small rungs keep a 5 s clip's transcode to seconds; x264's veryslow preset stretches those seconds
+    # (about 6 s on a quiet machine instead of 1) so the page's live progress is there to be seen on any
+    # machine; INFO logs make a failure's dump useful.
     env = dict(os.environ, VIDEOFORGE_INSTANCE_PATH=str(instance), VIDEOFORGE_PUBLIC_URL=base,
-               VIDEOFORGE_LADDER_HEIGHTS="360,240", VIDEOFORGE_LOG_LEVEL="INFO",
+               VIDEOFORGE_LADDER_HEIGHTS="360,240", VIDEOFORGE_X264_PRESET="veryslow", VIDEOFORGE_LOG_LEVEL="INFO",
                VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL)
     app = LiveApp(base, instance)
     log = open(app.log_path, "w")
@@ -93,9 +95,13 @@ def live_server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser).
+
+    Module-scoped: Playwright's sync API keeps an asyncio loop running while it is open, which would break
+    later tests that run their own loop (Mangum's Lambda handlers).
+    """
     if not os.path.exists(CHROMIUM):
         pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
