@@ -120,6 +120,12 @@ def _register_docs_assets(app: Flask) -> None:
     def swagger_ui_assets(filename: str):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
+    @app.get("/api/docs/redoc.standalone.js")
+    def redoc_bundle():
+        # Copied from npm's redoc package into the client build (client/scripts/copy-vendor.mjs).
+        vendor = os.path.join(app.config.get("WEB_DIST") or "", "vendor")
+        return send_from_directory(os.path.abspath(vendor), "redoc.standalone.js", max_age=86400)
+
 
 def _instance_secret(instance_path: str) -> str:
     """A random key made once per instance folder (0600), so signed URLs survive restarts."""

@@ -134,6 +134,10 @@ def test_openapi_document_and_docs_pages(client):
     assert page.status_code == 200 and b"swagger-ui" in page.data
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+    redoc = client.get("/api/redoc")
+    assert redoc.status_code == 200 and b"/api/docs/redoc.standalone.js" in redoc.data
+    bundle = client.get("/api/docs/redoc.standalone.js")  # from the client build (`make test` builds it)
+    assert bundle.status_code == 200 and len(bundle.data) > 100_000
 
 
 def test_request_id_is_echoed_or_made(client):
