@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.live_server import LiveServer
 from tests.moto import moto_endpoint, moto_server  # noqa: F401 - session fixtures for every test
 from tests.servers import weed_s3  # noqa: F401 - one signature-checking S3 server per session
 from videoforge import create_app
@@ -67,6 +68,17 @@ def database_url(request, tmp_path):
     url = request.getfixturevalue("pg_url")
     yield url
     _truncate(url)
+
+
+@pytest.fixture(scope="session")
+def http_server():
+    """One loopback HTTP server for in-process apps, so signed URLs are fetched as browsers fetch them.
+
+    `http_server.serve(app)` points it at the test's app; build the app with PUBLIC_URL=http_server.url.
+    """
+    server = LiveServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

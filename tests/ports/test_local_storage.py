@@ -7,18 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.live_server import LiveServer
 from videoforge import create_app
 from videoforge.ports.storage import get_storage
 from videoforge.ports.storage.local import InvalidKey, LocalStorage
 from videoforge.ports.storage.signing import SignatureError, UrlSigner
-
-
-@pytest.fixture(scope="module")
-def live_server():
-    server = LiveServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +20,11 @@ def instance_path(tmp_path_factory):
 
 
 @pytest.fixture
-def app(tmp_path, live_server, instance_path):
+def app(tmp_path, http_server, instance_path):
     app = create_app(MODULES=["storage"], INSTANCE_PATH=instance_path, STORAGE_PATH=str(tmp_path / "objects"),
-                     PUBLIC_URL=live_server.url, CORS_ORIGINS=["https://web.example"], TESTING=True,
+                     PUBLIC_URL=http_server.url, CORS_ORIGINS=["https://web.example"], TESTING=True,
                      LOG_LEVEL="WARNING", AUTO_MIGRATE=False)
-    live_server.serve(app)
+    http_server.serve(app)
     return app
 
 
@@ -47,9 +39,9 @@ def leftovers(storage: LocalStorage) -> list[str]:
                   if p.is_file() and ".multipart" not in p.parts)
 
 
-def test_urls_are_absolute_under_public_url(storage, live_server):
+def test_urls_are_absolute_under_public_url(storage, http_server):
     url = storage.presign_get("processed/v/master.m3u8", 60)
-    assert url.startswith(live_server.url + "/api/storage/processed/v/master.m3u8?")
+    assert url.startswith(http_server.url + "/api/storage/processed/v/master.m3u8?")
 
 
 def test_a_put_larger_than_signed_is_refused_and_leaves_nothing(storage):
@@ -133,10 +125,10 @@ def test_unsafe_keys_are_refused(tmp_path, key):
         storage.presign_get(key, 60)
 
 
-def test_a_traversal_path_in_the_url_is_refused(storage, live_server):
+def test_a_traversal_path_in_the_url_is_refused(storage, http_server):
     # Even a signature made for a traversal key (the app never signs one) does not open it.
     query = storage.signer.query("GET", "../secret_key", 60)
-    response = requests.get(f"{live_server.url}/api/storage/%2E%2E/secret_key?{query}", timeout=10)
+    response = requests.get(f"{http_server.url}/api/storage/%2E%2E/secret_key?{query}", timeout=10)
     assert response.status_code in (403, 404)
 
 

@@ -11,28 +11,20 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.live_server import LiveServer
 from videoforge import create_app
 from videoforge.ports.storage import InvalidParts, NoSuchUpload, get_storage, make_storage
 
 MiB = 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def live_server():
-    server = LiveServer()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["local", "s3"])
-def storage(request, tmp_path, live_server):
+def storage(request, tmp_path, http_server):
     """A Storage adapter whose presigned URLs work over real HTTP."""
     if request.param == "local":
         app = create_app(MODULES=["storage"], INSTANCE_PATH=str(tmp_path / "instance"),
-                         STORAGE_PATH=str(tmp_path / "objects"), PUBLIC_URL=live_server.url,
+                         STORAGE_PATH=str(tmp_path / "objects"), PUBLIC_URL=http_server.url,
                          TESTING=True, LOG_LEVEL="WARNING", AUTO_MIGRATE=False)
-        live_server.serve(app)
+        http_server.serve(app)
         return get_storage(app)
     weed = request.getfixturevalue("weed_s3")
     return make_storage({

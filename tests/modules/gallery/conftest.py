@@ -8,26 +8,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live_server import LiveServer
 from videoforge.ports.storage import get_storage
 
 MiB = 1024 * 1024
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    server = LiveServer()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def gallery_app(make_app, live_server):
+def gallery_app(make_app, http_server):
     """`gallery_app(**overrides)`: an all-in-one app on the test's database, answering on the live server."""
 
     def factory(**overrides):
-        app = make_app(PUBLIC_URL=live_server.url, **overrides)
-        live_server.serve(app)
+        app = make_app(PUBLIC_URL=http_server.url, **overrides)
+        http_server.serve(app)
         return app
 
     return factory

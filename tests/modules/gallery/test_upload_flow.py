@@ -86,7 +86,7 @@ def test_multipart_upload_resumes_and_ends_queued_with_one_job(gallery_app, stor
         assert target.read_bytes() == data
 
 
-def test_concurrent_confirms_queue_exactly_one_job(gallery_app, live_server, auth_headers):
+def test_concurrent_confirms_queue_exactly_one_job(gallery_app, http_server, auth_headers):
     from concurrent.futures import ThreadPoolExecutor
 
     app = gallery_app()
@@ -94,7 +94,7 @@ def test_concurrent_confirms_queue_exactly_one_job(gallery_app, live_server, aut
     created = client.post("/api/gallery/uploads", headers=headers, json={
         "title": "Race", "filename": "race.mp4", "size": 4, "content_type": "video/mp4"}).json
     assert requests.put(created["upload"]["url"], data=b"race", timeout=10).status_code == 200
-    url = f"{live_server.url}/api/gallery/videos/{created['video']['id']}/confirm"
+    url = f"{http_server.url}/api/gallery/videos/{created['video']['id']}/confirm"
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda _: requests.post(url, json={}, headers=headers, timeout=30), range(4)))
     assert [a.status_code for a in answers] == [202] * 4

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from tests.conftest import token_for
-from tests.live_server import LiveServer
 from tests.media import make_clip
 from videoforge.modules.processor.worker import Worker
 from videoforge.ports.storage import get_storage
@@ -20,24 +19,17 @@ from videoforge.ports.storage import get_storage
 FAST = {"LADDER_HEIGHTS": [144, 180], "SEGMENT_SECONDS": 2, "WORKER_POLL_SECONDS": 0.2, "TESTING": True}
 
 
-@pytest.fixture(scope="module")
-def live_server():
-    server = LiveServer()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["local", "s3"])
-def played_app(request, make_app, live_server):
+def played_app(request, make_app, http_server):
     """The all-in-one app served over real HTTP, its storage local or S3."""
-    overrides = dict(FAST, PUBLIC_URL=live_server.url)
+    overrides = dict(FAST, PUBLIC_URL=http_server.url)
     if request.param == "s3":
         weed = request.getfixturevalue("weed_s3")
         overrides.update(STORAGE_BACKEND="s3", S3_BUCKET=weed.bucket, S3_ENDPOINT_URL=weed.endpoint_url,
                          S3_REGION=weed.region, S3_ACCESS_KEY_ID=weed.access_key,
                          S3_SECRET_ACCESS_KEY=weed.secret_key)
     app = make_app(**overrides)
-    live_server.serve(app)
+    http_server.serve(app)
     return app
 
 
