@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
@@ -33,3 +34,16 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+@contextmanager
+def serving(wsgi_app):
+    """Serve a WSGI app on a free loopback port from a thread for a `with` block; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

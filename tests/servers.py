@@ -163,8 +163,8 @@ class WeedServer:
         except OSError:
             return ""
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGINT (weed stops in ~4 s; SIGTERM would take ~20), then SIGKILL if it hangs; remove the folder."""
+    def pause(self, timeout: float = 10.0) -> None:
+        """SIGINT (weed stops in ~4 s; SIGTERM would take ~20), then SIGKILL if it hangs; the folder stays."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -176,6 +176,10 @@ class WeedServer:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the process and remove its folder."""
+        self.pause(timeout)
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import signal
 import time
 from pathlib import Path
 
@@ -125,19 +124,6 @@ class RestartableWeed(WeedServer):
         self._process = subprocess.Popen(args, cwd=self._dir, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
 
-    def pause(self, timeout: float = 10.0) -> None:
-        """Stop the process (SIGINT), keeping its folder and ports for start()."""
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 class FixedPortMoto(MotoServer):

@@ -5,34 +5,19 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from joserfc.jwk import RSAKey
-from werkzeug.serving import make_server
 
 from tests.conftest import token_for
+from tests.live_server import serving
 from tests.identity.conftest import assert_error, bearer
 from videoforge.config import ConfigError
 from videoforge.identity import require_user
-from videoforge.identity.keys import KEY_FILE, load_retired_keys, public_keyset, rotate_signing_key
+from videoforge.identity.keys import KEY_FILE, load_retired_keys, public_keyset
 from videoforge.identity.verifier import REFETCH_INTERVAL, InvalidToken, JwksSource
-
-
-@contextmanager
-def serving(wsgi_app):
-    """A real HTTP server on a free loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def jwks_kids(client) -> list[str]:

@@ -9,7 +9,7 @@ import time
 import pytest
 from flask import Flask, Response, jsonify, redirect, request
 
-from tests.modules.gateway.support import serve
+from tests.live_server import serving as serve
 from videoforge import create_app
 
 

@@ -8,7 +8,7 @@ import socket
 
 import requests
 
-from tests.modules.gateway.support import serve
+from tests.live_server import serving as serve
 
 
 def test_forwards_method_path_query_and_body(gateway_url):
