@@ -30,25 +30,32 @@ def _pg_reachable() -> str | None:
         return f"PostgreSQL at {PG_ADMIN_URL} unreachable: {type(exc).__name__}: {exc}"[:300]
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    """A throw-away PostgreSQL database for this test session, dropped at the end."""
+def throwaway_pg_database(prefix: str):
+    """Create a PostgreSQL database on the test server and yield its URL; dropped afterwards.
+
+    Skips with the reason where no server is reachable, except on CI, where the server must be there.
+    """
     reason = _pg_reachable()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(reason)  # on CI the server must be there: never skip silently
         pytest.skip(reason)
-    name = f"vf_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    yield url
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
         conn.execute(text(
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A throw-away PostgreSQL database for this test session, dropped at the end."""
+    yield from throwaway_pg_database("vf_test")
 
 
 def _truncate(url: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from pathlib import Path
 
@@ -49,14 +48,3 @@ def cluster_db(pg_cluster):
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     yield pg_cluster.url.rsplit("/", 1)[0] + "/" + name
-
-
-def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
-    """Poll until `condition()` is truthy (returned), or fail naming what never happened."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")

@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +16,10 @@ import requests
 from sqlalchemy import func, select, update
 
 from tests.conftest import token_for
-from tests.hardening.conftest import wait_for
 from tests.live_server import LiveServer
 from tests.media import make_clip
-from tests.modules.processor.jobs import queue_video, referenced_files, stored_files
+from tests.modules.processor.jobs import queue_video, referenced_files, stored_files, wait_for
+from tests.modules.processor.jobs import start_worker as start_processor_worker
 from videoforge.models import MediaAsset, OutboxMessage, QueueMessage, Video, utcnow
 from videoforge.ports.queue import get_queue
 
@@ -46,15 +45,9 @@ def live(make_app):
 
 
 def start_worker(app, *args: str, **settings) -> subprocess.Popen:
-    """`videoforge worker` as operators run it, in its own process group, on the test's database and storage."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOFORGE_")}
-    config = {**FAST, "QUEUE_VISIBILITY_TIMEOUT": 3, "MODULES": "processor", "WORKER_IN_PROCESS": "false",
-              "DATABASE_URL": app.config["DATABASE_URL"], "STORAGE_PATH": app.config["STORAGE_PATH"],
-              "INSTANCE_PATH": app.instance_path, "LOG_LEVEL": "WARNING", **settings}
-    for key, value in config.items():
-        env[f"VIDEOFORGE_{key}"] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
-    command = [str(Path(sys.executable).parent / "videoforge"), "worker", *args]
-    return subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    """`videoforge worker` as operators run it, with this file's one-rung ladder; warnings only (four share output)."""
+    return start_processor_worker(app, *args, **{**FAST, "QUEUE_VISIBILITY_TIMEOUT": 3, "LOG_LEVEL": "WARNING",
+                                                 **settings})
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from tests.conftest import token_for
-from tests.hardening.conftest import wait_for
+from tests.modules.processor.jobs import wait_for
 from tests.topologies.harness import Topology, base_env, gunicorn
 from videoforge import create_app
 from videoforge.models import OutboxMessage, QueueMessage, Video

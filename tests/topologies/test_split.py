@@ -4,14 +4,13 @@ an S3 server (weed) and an SQS server (moto); the end-to-end scenario passes thr
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_ADMIN_URL, _pg_reachable
+from tests.conftest import throwaway_pg_database
+from tests.modules.processor.jobs import wait_for
 from tests.topologies.harness import BIN, Service, Topology, base_env, gunicorn, run_migrations
 from tests.topologies.scenario import run_scenario
 
@@ -21,21 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 @pytest.fixture(scope="module")
 def split_database():
     """A PostgreSQL database of its own, shared by the four processes, dropped afterwards."""
-    reason = _pg_reachable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)  # on CI the server must be there: never skip silently
-        pytest.skip(reason)
-    name = f"vf_split_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
-                          "AND pid <> pg_backend_pid()"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    yield from throwaway_pg_database("vf_split")
 
 
 def make_queues(endpoint: str) -> tuple[str, str]:
@@ -111,8 +96,10 @@ def test_gateway_proxies_to_module_processes(split):
     gallery_ids = {line.get("request_id") for line in split["gallery"].log_lines()}
     assert "split-probe-1" in gallery_ids  # the module logged under the gateway's request id
     # gunicorn's own access log (gunicorn.conf.py) is JSON lines carrying the same id
-    access = [line for line in split["gateway"].log_lines()
-              if line.get("logger") == "gunicorn.access" and line.get("request_id") == "split-probe-1"]
+    # gunicorn writes its access line after the response has gone out: give it a moment.
+    access = wait_for(lambda: [line for line in split["gateway"].log_lines()
+                               if line.get("logger") == "gunicorn.access" and line.get("request_id") == "split-probe-1"],
+                      5, "the gateway's access log line")
     assert access and access[0]["path"] == "/api/gallery/videos" and access[0]["status"] == proxied.status_code
     assert access[0]["duration_ms"] >= 0
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -87,3 +91,28 @@ def referenced_files(app, video_id: str) -> list[str]:
 def copy(source: Path, target: Path) -> Path:
     shutil.copyfile(source, target)
     return target
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
+    """Poll until `condition()` is truthy (returned), or fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def start_worker(app, *args: str, **settings) -> subprocess.Popen:
+    """`videoforge worker` in its own process group, on the test app's database and storage."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOFORGE_")}
+    config = {**FAST, "QUEUE_VISIBILITY_TIMEOUT": 3, "WORKER_IN_PROCESS": "false", "MODULES": "processor",
+              "DATABASE_URL": app.config["DATABASE_URL"], "STORAGE_PATH": app.config["STORAGE_PATH"],
+              "INSTANCE_PATH": app.instance_path, "LOG_LEVEL": "INFO", **settings}
+    for key, value in config.items():
+        env[f"VIDEOFORGE_{key}"] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    binary = Path(sys.executable).parent / "videoforge"
+    command = [str(binary)] if binary.exists() else [sys.executable, "-m", "videoforge"]
+    return subprocess.Popen(command + ["worker", *args], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.media import make_clip
-from tests.modules.processor.jobs import EXPECTED_ASSETS, FAST, assets, queue_video, referenced_files, stored_files, video
+from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, queue_video, referenced_files, start_worker,
+                                         stored_files, video, wait_for)
 from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fixture, for CloudWatch
 from videoforge.models import QueueMessage
 from videoforge.modules.processor import scaling
@@ -30,30 +29,6 @@ def clip(tmp_path_factory) -> Path:
 @pytest.fixture
 def app(make_app):
     return make_app(**FAST)
-
-
-def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-
-
-def start_worker(app, *args: str, **settings) -> subprocess.Popen:
-    """`videoforge worker` in its own process group, on the test app's database and storage."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOFORGE_")}
-    config = {**FAST, "QUEUE_VISIBILITY_TIMEOUT": 3, "WORKER_IN_PROCESS": "false", "MODULES": "processor",
-              "DATABASE_URL": app.config["DATABASE_URL"], "STORAGE_PATH": app.config["STORAGE_PATH"],
-              "INSTANCE_PATH": app.instance_path, "LOG_LEVEL": "INFO", **settings}
-    for key, value in config.items():
-        env[f"VIDEOFORGE_{key}"] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
-    binary = Path(sys.executable).parent / "videoforge"
-    command = [str(binary)] if binary.exists() else [sys.executable, "-m", "videoforge"]
-    return subprocess.Popen(command + ["worker", *args], env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def playable(app, video_id):
