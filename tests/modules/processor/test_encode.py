@@ -209,3 +209,19 @@ def test_a_retry_ignores_the_last_attempts_files(tmp_path):
     seen = []
     transcode_ladder(clip, tmp_path / "out", source, rungs, on_segment=lambda rung, ready: seen.append(ready.segment))
     assert [(s.sequence, s.duration) for s in seen] == [(0, 1.0)]
+
+
+def test_each_rung_is_scaled_from_the_next_larger_one(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", 1280, 720, seconds=1, audio=False)
+    source = probe(clip)
+    rungs = plan_ladder(source)  # 360p, 480p, 720p
+    cmd = build_ladder_command(clip, tmp_path / "out", source, rungs)
+    chains = cmd[cmd.index("-filter_complex") + 1].split(";")
+    # The top rung comes from the decoder, converted once; each lower rung from the one above it.
+    assert chains[0].startswith(f"[0:{source.video_stream}]fps=")
+    assert "scale=1280:720,setsar=1,format=yuv420p,split=2[v2][c2]" in chains[0]
+    assert chains[1] == "[c2]scale=854:480,setsar=1,split=2[v1][c1]"
+    assert chains[2] == "[c1]scale=640:360,setsar=1[v0]"
+    assert sum(chain.count("format=") for chain in chains) == 1
+    # x264 keeps veryfast's own B-frame choices: no forced 16 (docs/benchmarks.md, ladder quality).
+    assert "-bf" not in cmd
