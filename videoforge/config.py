@@ -88,7 +88,9 @@ LOG_FORMAT = "json"
 LOG_LEVEL = "INFO"
 """Root log level."""
 SECRET_KEY = ""
-"""Key for app-signed URLs; empty means one created in the instance folder."""
+"""Key for app-signed URLs and sealed database secrets; empty means one created in the instance folder."""
+SECRET_KEY_FALLBACKS: list[str] = []
+"""Earlier SECRET_KEYs, newest first: they still open TOTP seeds sealed before a rotation."""
 MAX_CONTENT_LENGTH = 1024 * 1024
 """Largest JSON request body in bytes (video bytes never pass through the API)."""
 SECRETS_ENDPOINT_URL = ""

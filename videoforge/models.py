@@ -31,7 +31,7 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(128))  # sealed: videoforge.sealing
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     """The 30-second step of the last accepted TOTP code, so a code cannot be replayed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +28,26 @@ def clip(tmp_path_factory) -> Path:
 @pytest.fixture
 def app(make_app):
     return make_app(**FAST)
+
+
+@pytest.fixture
+def hung_ffmpeg(tmp_path, monkeypatch):
+    """`with hung_ffmpeg():` the transcoder finds an ffmpeg that starts, says nothing and never ends.
+
+    ffprobe stays the real one, so preflight passes and the watchdog is what stops the job.
+    """
+    fake = tmp_path / "hung-bin"
+    fake.mkdir()
+    (fake / "ffmpeg").write_text("#!/bin/sh\nexec sleep 60\n")
+    (fake / "ffmpeg").chmod(0o755)
+
+    @contextlib.contextmanager
+    def hung():
+        with monkeypatch.context() as patch:
+            patch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+            yield
+
+    return hung
 
 
 def run_one(app, job=None) -> str:
@@ -112,11 +134,12 @@ def test_a_missing_source_fails_with_a_reason(app, clip):
     assert "missing" in video(app, video_id).error
 
 
-def test_a_stalled_transcode_is_retried_then_succeeds(app, clip):
+def test_a_stalled_transcode_is_retried_then_succeeds(app, clip, hung_ffmpeg):
     video_id = queue_video(app, clip)
     job = job_for(app)
-    job.config["STALL_SECONDS"] = 0.01  # the watchdog fires before ffmpeg reports anything
-    assert run_one(app, job) == "retry"
+    job.config["STALL_SECONDS"] = 0.5
+    with hung_ffmpeg():
+        assert run_one(app, job) == "retry"
     waiting = video(app, video_id)
     assert waiting.status == "queued" and "no progress" in waiting.error
     assert "retrying" in waiting.stage
@@ -128,13 +151,14 @@ def test_a_stalled_transcode_is_retried_then_succeeds(app, clip):
     assert assets(app, video_id) == EXPECTED_ASSETS
 
 
-def test_out_of_receives_dead_letters_and_fails_the_video_then_redrive_recovers(make_app, clip):
+def test_out_of_receives_dead_letters_and_fails_the_video_then_redrive_recovers(make_app, clip, hung_ffmpeg):
     app = make_app(**{**FAST, "QUEUE_MAX_RECEIVES": 2})
     video_id = queue_video(app, clip)
     job = job_for(app)
-    job.config["STALL_SECONDS"] = 0.01
-    assert run_one(app, job) == "retry"
-    assert run_one(app, job) == "dead"
+    job.config["STALL_SECONDS"] = 0.5
+    with hung_ffmpeg():
+        assert run_one(app, job) == "retry"
+        assert run_one(app, job) == "dead"
     failed = video(app, video_id)
     assert failed.status == "failed"
     assert failed.error.startswith("Processing failed 2 times; last error: ffmpeg made no progress")
@@ -227,7 +251,7 @@ def test_retry_queues_a_failed_video_and_refuses_others(app, clip):
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_on_sqs_the_last_failed_attempt_fails_the_video_and_sqs_dead_letters_it(make_app, clip, sqs_endpoint,  # noqa: F811
-                                                                                  monkeypatch):
+                                                                                  monkeypatch, hung_ffmpeg):
     import uuid
 
     from tests.ports.conftest import make_sqs_queues, sqs_client
@@ -241,9 +265,10 @@ def test_on_sqs_the_last_failed_attempt_fails_the_video_and_sqs_dead_letters_it(
     video_id = queue_video(app, clip, send=False)
     queue.send(service.transcode_body(video_id))
     job = job_for(app)
-    job.config["STALL_SECONDS"] = 0.01
-    assert run_one(app, job) == "retry"
-    assert run_one(app, job) == "dead"
+    job.config["STALL_SECONDS"] = 0.5
+    with hung_ffmpeg():
+        assert run_one(app, job) == "retry"
+        assert run_one(app, job) == "dead"
     assert video(app, video_id).status == "failed"
     assert queue.receive() == []  # SQS moved it to the DLQ
     letters = service.dead_letters(app.extensions["videoforge.db"], queue)

@@ -6,6 +6,7 @@ Plain functions over a session and the app config; views, the CLI and tests call
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from videoforge.identity.tokens import mint_tokens
 from videoforge.models import RefreshToken, User, utcnow
 from videoforge.modules.auth import throttle, totp
 from videoforge.modules.auth.passwords import hash_password, password_matches, password_problem
+from videoforge.sealing import SealBroken, keys_of
+
+log = logging.getLogger(__name__)
 
 SIGN_IN_FAILED = "Those sign-in details are not right."
 
@@ -109,7 +113,7 @@ def sign_in(session: Session, config: Mapping[str, Any], issuer: Issuer, email: 
     if user.totp_enabled:
         if not code:
             raise AuthFailure(401, "Enter the code from your authenticator app.", {"mfa": "totp_required"})
-        step = totp.accepted_step(user.totp_secret, code, user.totp_last_step, now)
+        step = _checked(user, totp.check, user, code, keys_of(config), now)
         if step is None:
             throttle.record_failure(session, [account, place], window, now)
             raise AuthFailure(401, "That authenticator code is not right.", {"code": "invalid"})
@@ -168,7 +172,7 @@ def enrol_totp(session: Session, config: Mapping[str, Any], user: User) -> dict[
     _local_account(user)
     if user.totp_enabled:
         raise AuthFailure(409, "TOTP is already on; turn it off first to enrol another app.")
-    return totp.begin(session, user, config["AUTH_TOTP_ISSUER"])
+    return totp.begin(session, user, config["AUTH_TOTP_ISSUER"], keys_of(config))
 
 
 def confirm_totp(session: Session, config: Mapping[str, Any], user: User, code: str,
@@ -198,10 +202,21 @@ def _check_code(session, config, user, code, action, now) -> None:
     if wait is not None:
         raise AuthFailure(429, f"Too many wrong codes; try again in {wait} seconds.",
                           headers={"Retry-After": str(wait)})
-    if not action(session, user, code, now):
+    if not _checked(user, action, session, user, code, keys_of(config), now):
         throttle.record_failure(session, [key], window, now)
         raise field_error(400, "code", "That authenticator code is not right.")
     throttle.forget(session, key)
+
+
+def _checked(user: User, action, *args):
+    """Run a TOTP action; a seed no configured key opens is the operator's to fix, and says so."""
+    try:
+        return action(*args)
+    except SealBroken:
+        log.error("TOTP seed of user %s opens with no configured key: SECRET_KEY changed without "
+                  "SECRET_KEY_FALLBACKS, or the row was altered", user.id)
+        raise AuthFailure(500, "This account's authenticator cannot be checked right now; "
+                               "the operator has been told.") from None
 
 
 def _local_account(user: User) -> None:

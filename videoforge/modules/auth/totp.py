@@ -1,18 +1,23 @@
-"""TOTP second factor (RFC 6238, what authenticator apps speak): enrol, confirm, check a code, turn off."""
+"""TOTP second factor (RFC 6238, what authenticator apps speak): enrol, confirm, check a code, turn off.
+
+Seeds are stored sealed (videoforge.sealing): `keys` is SECRET_KEY followed by its fallbacks.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 import pyotp
 from sqlalchemy.orm import Session
 
 from videoforge.models import User, utcnow
+from videoforge.sealing import seal, unseal
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
 """Codes one step either side of now are accepted: phone clocks drift."""
+PURPOSE = "totp"
 
 
 def accepted_step(secret: str | None, code: str, last_step: int | None, now: datetime) -> int | None:
@@ -29,10 +34,25 @@ def accepted_step(secret: str | None, code: str, last_step: int | None, now: dat
     return None
 
 
-def begin(session: Session, user: User, issuer_name: str) -> dict[str, Any]:
+def check(user: User, code: str, keys: Sequence[str], now: datetime) -> int | None:
+    """`accepted_step` for the user's stored seed."""
+    return accepted_step(seed(user, keys), code, user.totp_last_step, now)
+
+
+def seed(user: User, keys: Sequence[str]) -> str | None:
+    """The user's TOTP seed in the clear; sealed afresh in the row when it was under an older key."""
+    if not user.totp_secret:
+        return None
+    secret, stale = unseal(keys, PURPOSE, str(user.id), user.totp_secret)
+    if stale:
+        user.totp_secret = seal(keys[0], PURPOSE, str(user.id), secret)  # committed with the caller's change
+    return secret
+
+
+def begin(session: Session, user: User, issuer_name: str, keys: Sequence[str]) -> dict[str, Any]:
     """A new secret, waiting for a code to confirm the app has it; enabled TOTP must be turned off first."""
     secret = pyotp.random_base32()
-    user.totp_secret = secret
+    user.totp_secret = seal(keys[0], PURPOSE, str(user.id), secret)
     user.totp_last_step = None
     session.commit()
     uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(name=user.email or user.sub,
@@ -40,9 +60,9 @@ def begin(session: Session, user: User, issuer_name: str) -> dict[str, Any]:
     return {"secret": secret, "otpauth_uri": uri}
 
 
-def confirm(session: Session, user: User, code: str, now: datetime | None = None) -> bool:
+def confirm(session: Session, user: User, code: str, keys: Sequence[str], now: datetime | None = None) -> bool:
     """Turn TOTP on once the app shows a right code; False when the code is wrong."""
-    step = accepted_step(user.totp_secret, code, user.totp_last_step, now or utcnow())
+    step = check(user, code, keys, now or utcnow())
     if step is None:
         return False
     user.totp_enabled = True
@@ -51,9 +71,9 @@ def confirm(session: Session, user: User, code: str, now: datetime | None = None
     return True
 
 
-def disable(session: Session, user: User, code: str, now: datetime | None = None) -> bool:
+def disable(session: Session, user: User, code: str, keys: Sequence[str], now: datetime | None = None) -> bool:
     """Turn TOTP off with a current code (a stolen access token alone cannot); False when the code is wrong."""
-    step = accepted_step(user.totp_secret, code, user.totp_last_step, now or utcnow())
+    step = check(user, code, keys, now or utcnow())
     if step is None:
         return False
     user.totp_enabled = False
