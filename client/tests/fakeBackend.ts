@@ -23,6 +23,8 @@ export interface FakeBackend {
   putCounts: Map<number, number>;
   maxConcurrentPuts: number;
   statusRequests: number;
+  /** Videos created (POST /uploads). */
+  created: number;
   deleted: string[];
   close(): Promise<void>;
 }
@@ -51,8 +53,10 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
     putCounts: new Map(),
     maxConcurrentPuts: 0,
     statusRequests: 0,
+    created: 0,
     deleted: [],
   };
+  let plan: unknown = null;
   let base = "";
 
   const cors = (req: IncomingMessage, res: ServerResponse) => {
@@ -76,15 +80,15 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
       const body = JSON.parse((await readBody(req)).toString());
       if (!body.title) return json(res, 422, { code: 422, status: "Unprocessable Entity", errors: { json: { title: ["Missing data for required field."] } } });
       Object.assign(video, { title: body.title, visibility: body.visibility ?? "private" });
+      state.created += 1;
       if (body.size > threshold) {
         const count = Math.ceil(body.size / partSize);
         const parts = Array.from({ length: count }, (_, i) => ({ number: i + 1, url: `${base}/storage/part/${i + 1}?sig=abc` }));
-        return json(res, 201, { video, upload: { multipart: { upload_id: "up-1", part_size: partSize, parts } } });
+        plan = { multipart: { upload_id: "up-1", part_size: partSize, parts } };
+      } else {
+        plan = { method: "PUT", url: `${base}/storage/object?sig=abc`, headers: { "Content-Type": body.content_type, "x-amz-meta-video": video.id } };
       }
-      return json(res, 201, {
-        video,
-        upload: { method: "PUT", url: `${base}/storage/object?sig=abc`, headers: { "Content-Type": body.content_type, "x-amz-meta-video": video.id } },
-      });
+      return json(res, 201, { video, upload: plan });
     }
 
     const part = /^\/storage\/part\/(\d+)$/.exec(path);
@@ -120,7 +124,8 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
     if (req.method === "GET" && path === `/api/gallery/uploads/${video.id}`) {
       state.statusRequests += 1;
       const parts = [...state.parts.entries()].map(([number, buf]) => ({ number, etag: etagOf(buf), size: buf.length }));
-      return json(res, 200, { parts });
+      // As the gallery answers: the video, its plan until confirmed, and the parts storage holds.
+      return json(res, 200, { video, upload: state.confirmed ? null : plan, parts });
     }
 
     if (req.method === "POST" && path === `/api/gallery/videos/${video.id}/confirm`) {

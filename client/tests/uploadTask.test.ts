@@ -77,6 +77,52 @@ describe("multipart upload", () => {
     expect(Buffer.compare(backend.confirmed!.body, Buffer.from(bytes))).toBe(0);
   });
 
+  it("after a reload, a new task for the same file carries on the video's upload", async () => {
+    const { file, bytes } = makeFile(6 * 64 * 1024);
+    backend.failures.set(5, "drop");
+    const first = new UploadTask(file, details, { baseDelayMs: 5, attempts: 1, concurrency: 2 });
+    await first.start();
+    expect(first.state.phase).toBe("interrupted");
+    const sentBefore = new Map(backend.putCounts);
+    const arrived = backend.parts.size;
+    expect(arrived).toBeGreaterThan(0);
+
+    // The page reloads: the old task is gone; the person picks the same file again.
+    backend.failures.delete(5);
+    const settled: string[] = [];
+    const again = new UploadTask(file, { ...details, title: "" }, { baseDelayMs: 5, resumeVideoId: "vid-1", onSettled: (id) => settled.push(id) });
+    await again.start();
+    expect(again.state.phase).toBe("done");
+    expect(again.state.details.title).toBe("Holiday"); // from the video, not the blank form
+    expect(backend.created).toBe(1);
+    for (const [n, count] of sentBefore) {
+      if (n !== 5 && backend.parts.has(n)) expect(backend.putCounts.get(n)).toBe(count);
+    }
+    expect(Buffer.compare(backend.confirmed!.body, Buffer.from(bytes))).toBe(0);
+    expect(settled).toEqual(["vid-1"]);
+  });
+
+  it("a resumed upload that was confirmed meanwhile is simply done", async () => {
+    const { file } = makeFile(3 * 64 * 1024);
+    await new UploadTask(file, details, { baseDelayMs: 5 }).start();
+    const puts = [...backend.putCounts.values()].reduce((a, b) => a + b, 0);
+    const again = new UploadTask(file, details, { resumeVideoId: "vid-1" });
+    await again.start();
+    expect(again.state.phase).toBe("done");
+    expect([...backend.putCounts.values()].reduce((a, b) => a + b, 0)).toBe(puts);
+  });
+
+  it("a resumed upload whose video was deleted starts afresh", async () => {
+    const { file, bytes } = makeFile(3 * 64 * 1024);
+    const settled: string[] = [];
+    const task = new UploadTask(file, details, { baseDelayMs: 5, resumeVideoId: "vid-deleted", onSettled: (id) => settled.push(id) });
+    await task.start();
+    expect(task.state.phase).toBe("done");
+    expect(backend.created).toBe(1);
+    expect(settled).toEqual(["vid-deleted", "vid-1"]);
+    expect(Buffer.compare(backend.confirmed!.body, Buffer.from(bytes))).toBe(0);
+  });
+
   it("explains a hidden ETag header instead of confirming without it", async () => {
     await backend.close();
     backend = await startFakeBackend({ partSize: 64 * 1024, multipartThreshold: 100 * 1024, hideEtag: true });

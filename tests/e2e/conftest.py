@@ -77,7 +77,9 @@ def live_server(tmp_path_factory):
     # machine; INFO logs make a failure's dump useful.
     env = dict(os.environ, VIDEOFORGE_INSTANCE_PATH=str(instance), VIDEOFORGE_PUBLIC_URL=base,
                VIDEOFORGE_LADDER_HEIGHTS="360,240", VIDEOFORGE_X264_PRESET="veryslow", VIDEOFORGE_LOG_LEVEL="INFO",
-               VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL)
+               VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL,
+               # Files from 16 MiB go in 8 MiB parts, so a multipart upload fits in a test (the clips above stay single PUTs).
+               VIDEOFORGE_MULTIPART_THRESHOLD=str(16 * 1024**2), VIDEOFORGE_MULTIPART_PART_SIZE=str(8 * 1024**2))
     app = LiveApp(base, instance)
     log = open(app.log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "videoforge", "run", "--host", "127.0.0.1", "--port",

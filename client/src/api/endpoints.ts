@@ -62,10 +62,12 @@ export interface NewUpload {
 }
 export const createUpload = (body: NewUpload) => api<UploadCreated>("/api/gallery/uploads", { method: "POST", body });
 
-/** Parts the storage already holds; the backend may also hand back fresh part URLs. */
+/** Parts the storage already holds, with fresh instructions for the rest (none once confirmed). */
 export interface UploadStatus {
   parts: ReceivedPart[];
-  upload?: UploadCreated["upload"];
+  upload?: UploadCreated["upload"] | null;
+  video?: Video;
+  received_bytes?: number | null;
 }
 export const getUploadStatus = (videoId: string) => api<UploadStatus>(`/api/gallery/uploads/${enc(videoId)}`);
 

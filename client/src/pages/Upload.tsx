@@ -12,7 +12,7 @@ import type { UploadTask } from "../upload/uploadTask";
 
 export function Upload() {
   useDocumentTitle("Upload");
-  const { tasks, addFiles } = useUploads();
+  const { tasks, unfinished, addFiles, discard } = useUploads();
   const [dragging, setDragging] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
 
@@ -67,6 +67,26 @@ export function Upload() {
         />
         <p className="muted small">Files go straight to storage; large ones are sent in parts and can resume.</p>
       </div>
+      {unfinished.length > 0 && (
+        <section className="card unfinished" aria-labelledby="unfinished-heading" data-testid="unfinished-uploads">
+          <h2 id="unfinished-heading">Unfinished uploads</h2>
+          <p className="muted small">
+            These stopped before they were done. Choose or drop the same file again and it carries on from where it stopped.
+          </p>
+          <ul className="plain-list">
+            {unfinished.map((r) => (
+              <li key={r.videoId} className="unfinished-item" data-testid="unfinished-item">
+                <span>
+                  <strong>{r.title}</strong> <span className="muted small">({r.name}, {formatBytes(r.size)})</span>
+                </span>
+                <button type="button" className="btn btn-link" onClick={() => void discard(r.videoId)}>
+                  Discard
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {tasks.length > 0 && (
         <ul className="upload-list" aria-label="Uploads">
           {tasks.map((t) => (

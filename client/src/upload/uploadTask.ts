@@ -43,6 +43,12 @@ export interface UploadTaskOptions {
   attempts?: number;
   baseDelayMs?: number;
   now?: () => number;
+  /** Carry on with this video's upload (begun before a reload) instead of creating a new video. */
+  resumeVideoId?: string;
+  /** The video exists and bytes may be in storage: worth remembering across a reload. */
+  onVideoCreated?: (video: Video) => void;
+  /** Confirmed or cancelled: nothing left to resume. */
+  onSettled?: (videoId: string) => void;
 }
 
 let nextKey = 1;
@@ -56,6 +62,7 @@ export class UploadTask {
   private single: SinglePutPlan | null = null;
   private controller = new AbortController();
   private lastEmit = 0;
+  private resumeVideoId: string | undefined;
 
   constructor(
     readonly file: File,
@@ -63,6 +70,7 @@ export class UploadTask {
     private readonly opts: UploadTaskOptions = {},
   ) {
     this.meter = new SpeedMeter(5000, opts.now);
+    this.resumeVideoId = opts.resumeVideoId;
     this.snapshot = {
       key: this.key,
       fileName: file.name,
@@ -99,6 +107,11 @@ export class UploadTask {
     this.controller = new AbortController();
     this.update({ phase: "creating", error: null, fieldErrors: {} });
     try {
+      if (this.resumeVideoId) {
+        const next = await this.reattach(this.resumeVideoId);
+        if (next === "send") await this.transfer();
+        if (next !== "gone") return;
+      }
       const { title, description, visibility } = this.snapshot.details;
       const created = await createUpload({
         title: title.trim() || this.file.name,
@@ -113,6 +126,7 @@ export class UploadTask {
         return;
       }
       this.update({ video: created.video });
+      this.opts.onVideoCreated?.(created.video);
       if ("multipart" in created.upload && created.upload.multipart) {
         const mp = (created.upload as MultipartPlan).multipart;
         this.multipart = new MultipartUpload(this.file, mp.part_size, mp.parts, sendPartWithXhr, {
@@ -129,6 +143,47 @@ export class UploadTask {
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /**
+   * After a reload: the same file picked again. Takes the video's plan and the parts storage
+   * holds from the server: what is left to do.
+   */
+  private async reattach(videoId: string): Promise<"send" | "finished" | "gone"> {
+    let status;
+    try {
+      status = await getUploadStatus(videoId);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      // Deleted meanwhile (or never this account's): upload the file as a new video.
+      this.opts.onSettled?.(videoId);
+      this.resumeVideoId = undefined;
+      return "gone";
+    }
+    const video = status.video ?? this.snapshot.video;
+    if (video) {
+      const details = { title: video.title, description: video.description ?? "", visibility: video.visibility };
+      this.update({ video, details });
+    }
+    const plan = status.upload;
+    if (!plan) {
+      this.update({ phase: "done", bytesSent: this.file.size, secondsLeft: 0 });
+      this.opts.onSettled?.(videoId);
+      return "finished";
+    }
+    if ("multipart" in plan && plan.multipart) {
+      this.multipart = new MultipartUpload(this.file, plan.multipart.part_size, plan.multipart.parts, sendPartWithXhr, {
+        concurrency: this.opts.concurrency ?? 4,
+        attempts: this.opts.attempts,
+        baseDelayMs: this.opts.baseDelayMs,
+        onProgress: (bytes) => this.progress(bytes),
+      });
+      this.multipart.applyReceived(status.parts ?? []);
+      this.update({ multipart: true, bytesSent: this.multipart.bytesSent });
+    } else {
+      this.single = plan as SinglePutPlan;
+    }
+    return "send";
   }
 
   /** After an interruption: ask the server which parts arrived, then send the rest. */
@@ -162,7 +217,10 @@ export class UploadTask {
     this.controller.abort();
     this.multipart?.abort();
     const video = this.snapshot.video;
-    if (video) await deleteVideo(video.id).catch(() => undefined);
+    if (video) {
+      this.opts.onSettled?.(video.id);
+      await deleteVideo(video.id).catch(() => undefined);
+    }
   }
 
   private async transfer(): Promise<void> {
@@ -188,6 +246,7 @@ export class UploadTask {
     this.update({ phase: "confirming", bytesSent: this.file.size, secondsLeft: 0 });
     const video = await confirmUpload(this.snapshot.video!.id, parts);
     this.update({ phase: "done", video: { ...this.snapshot.video!, ...video }, bytesPerSecond: null });
+    this.opts.onSettled?.(video.id);
   }
 
   private progress(bytes: number): void {
