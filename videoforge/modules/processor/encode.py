@@ -109,7 +109,7 @@ def build_ladder_command(
         for i, rung in enumerate(ladder)
     )
     cmd += [
-        # Many B-frames and per-rung lookahead delay the big rungs' packets; let the muxer wait.
+        # B-frames and each rung's lookahead delay the big rungs' packets; let the muxer wait.
         "-max_muxing_queue_size", "4096",
         "-f", "hls",
         "-hls_time", str(segment_seconds),
