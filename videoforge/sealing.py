@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "v1:"
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
 
 
 class SealBroken(Exception):
@@ -37,7 +38,13 @@ def unseal(keys: Iterable[str], purpose: str, row: str, value: str) -> tuple[str
     """The plaintext, and whether it should be sealed again (an older key, or stored before sealing)."""
     if not value.startswith(PREFIX):
         return value, True  # written by a release that stored it in the clear
-    raw = base64.urlsafe_b64decode(value[len(PREFIX):] + "=" * (-len(value) % 4))
+    body = value[len(PREFIX):]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except ValueError:  # binascii.Error: not base64 at all
+        raw = b""
+    if len(raw) < _NONCE_BYTES + _TAG_BYTES:
+        raise SealBroken(f"a sealed {purpose} value on row {row} is not well formed")
     nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
     for index, key in enumerate(k for k in keys if k):
         try:

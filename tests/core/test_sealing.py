@@ -22,6 +22,9 @@ def test_each_seal_is_fresh_and_tampering_is_caught():
     flipped = first[:-2] + ("A" if first[-2] != "A" else "B") + first[-1]
     with pytest.raises(SealBroken):
         unseal(["k"], "totp", "1", flipped)
+    for mangled in ("v1:not*base64!", "v1:" + first[3:10]):  # garbage, and cut short
+        with pytest.raises(SealBroken):
+            unseal(["k"], "totp", "1", mangled)
 
 
 def test_older_keys_open_but_ask_to_reseal_and_so_does_a_clear_value():
