@@ -47,6 +47,27 @@ def make_clip(
     return path
 
 
+def make_hdr_clip(path: Path, width: int = 320, height: int = 180, seconds: float = 2.0,
+                  transfer: str = "smpte2084") -> Path:
+    """The test pattern as 10-bit HDR (PQ by default, or HLG: arib-std-b67) in BT.2020, tagged as phones tag it."""
+    to_hdr = (f"zscale=tin=bt709:pin=bt709:min=bt709:rin=tv:t={transfer}:p=bt2020:m=bt2020nc:r=tv:npl=100,"
+              "format=yuv420p10le")
+    subprocess.run([
+        "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r=30:d={seconds}",
+        "-vf", to_hdr, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+        "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc", str(path),
+    ], check=True)
+    return path
+
+
+def saturation(path: Path, filters: str = "") -> float:
+    """Mean chroma saturation (signalstats SATAVG) over a picture or a video's frames, after `filters`."""
+    graph = f"movie={path}" + (f",{filters}" if filters else "") + ",signalstats"
+    report = ffprobe(Path(graph), "-f", "lavfi", "-show_entries", "frame_tags=lavfi.signalstats.SATAVG")
+    values = [float(f["tags"]["lavfi.signalstats.SATAVG"]) for f in report["frames"]]
+    return sum(values) / len(values)
+
+
 def make_audio_only(path: Path, seconds: float = 2.0) -> Path:
     """An M4A with a tone and no picture."""
     subprocess.run(

@@ -35,7 +35,8 @@ def make_poster(path: str | Path, source: SourceInfo, out_jpg: str | Path, timeo
         _run([
             "ffmpeg", "-v", "error", "-nostdin", "-y", "-ss", f"{start:.3f}", "-i", str(path),
             "-t", f"{window:.3f}", "-an",
-            "-vf", f"thumbnail={frames},scale={width}:{height},setsar=1",
+            # Tone-mapped after the scale: the same picture as the rungs, at poster size for a fraction of the cost.
+            "-vf", ",".join([f"thumbnail={frames}", f"scale={width}:{height}", *source.to_sdr(), "setsar=1"]),
             "-frames:v", "1", "-q:v", "3", str(out),
         ], timeout, "poster")
         luma = mean_luma(out)

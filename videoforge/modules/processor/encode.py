@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from videoforge.modules.processor.colour import SDR_TAGS
 from videoforge.modules.processor.ladder import Rung
 from videoforge.modules.processor.playlists import Segment, parse_variant
 from videoforge.modules.processor.probe import SourceInfo
@@ -81,7 +82,7 @@ def build_ladder_command(
         "ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error",
         "-progress", "pipe:1", "-nostats",
         "-i", str(source_path),
-        "-filter_complex", _filter_graph(ladder, source.video_stream),
+        "-filter_complex", _filter_graph(ladder, source.video_stream, source.to_sdr()),
     ]
     for index, rung in enumerate(ladder):
         cmd += ["-map", f"[v{index}]"]
@@ -102,6 +103,8 @@ def build_ladder_command(
             f"-bufsize:v:{index}", f"{rung.bufsize_kbps}k",
             f"-level:v:{index}", rung.level,
         ]
+    if source.hdr:
+        cmd += SDR_TAGS
     if source.has_audio:
         cmd += ["-c:a", "aac", "-b:a", f"{ladder[0].audio_kbps}k", "-ac", "2", "-ar", "48000"]
     streams = " ".join(
@@ -128,12 +131,14 @@ def build_ladder_command(
     return cmd
 
 
-def _filter_graph(ladder: Sequence[Rung], video_stream: int = 0) -> str:
+def _filter_graph(ladder: Sequence[Rung], video_stream: int = 0, to_sdr: Sequence[str] = ()) -> str:
     """Decode once, then a cascade: each rung is scaled from the next larger one, not from the source.
 
     Scaling 720p to 480p reads 2.25x fewer pixels than scaling 1080p to 480p, and the pixel format
-    and output rate are converted once, at the top, for every rung. Autorotate has already turned
-    the picture upright. The stream is named by index: `0:v` could pick cover art.
+    and output rate are converted once, at the top, for every rung — as is an HDR source's tone
+    mapping (`to_sdr`, ending in yuv420p), done at the top rung's size rather than the source's.
+    Autorotate has already turned the picture upright. The stream is named by index: `0:v` could
+    pick cover art.
     """
     label, filters, parts = f"[0:{video_stream}]", [f"fps={ladder[0].fps}"], []
     for index in reversed(range(len(ladder))):
@@ -141,7 +146,7 @@ def _filter_graph(ladder: Sequence[Rung], video_stream: int = 0) -> str:
         # Every scale ends with setsar=1: even rounding leaves a SAR a hair off 1:1 otherwise.
         filters += [f"scale={rung.width}:{rung.height}", "setsar=1"]
         if index == len(ladder) - 1:
-            filters.append("format=yuv420p")
+            filters += list(to_sdr) or ["format=yuv420p"]
         if index:
             filters.append(f"split=2[v{index}][c{index}]")
             parts.append(label + ",".join(filters))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from videoforge.modules.processor.colour import is_hdr, to_sdr
+
 MAX_DURATION = 4 * 3600.0
 """Longest source accepted, in seconds."""
 
@@ -47,6 +49,19 @@ class SourceInfo:
     format_name: str
     bit_rate: int | None
     video_stream: int = 0  # ffprobe index of the picture to transcode (cover art may come first)
+    # Colour as ffprobe names it (None when the file does not say); PQ or HLG transfer means HDR.
+    transfer: str | None = None
+    primaries: str | None = None
+    matrix: str | None = None
+    full_range: bool = False
+
+    @property
+    def hdr(self) -> bool:
+        return is_hdr(self.transfer)
+
+    def to_sdr(self) -> list[str]:
+        """Filters that tone-map this source to SDR BT.709 (none when it is SDR already)."""
+        return to_sdr(self.transfer, self.primaries, self.matrix, self.full_range)
 
     @property
     def portrait(self) -> bool:
@@ -150,6 +165,10 @@ def source_info(report: dict, max_duration: float = MAX_DURATION, max_pixels: in
         format_name=format_name,
         bit_rate=int(bit_rate) if bit_rate and str(bit_rate).isdigit() else None,
         video_stream=int(video.get("index", 0)),
+        transfer=video.get("color_transfer"),
+        primaries=video.get("color_primaries"),
+        matrix=video.get("color_space"),
+        full_range=video.get("color_range") == "pc",
     )
 
 
