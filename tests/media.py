@@ -17,6 +17,8 @@ def make_clip(
     rotate: int | None = None,
     black_lead: float = 0.0,
     pix_fmt: str = "yuv420p",
+    audio_channels: int = 1,
+    audio_kbps: int = 64,
 ) -> Path:
     """An H.264/AAC MP4 of moving test pattern (and a tone), encoded as fast as x264 goes.
 
@@ -32,7 +34,7 @@ def make_clip(
         cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:d={seconds}"]
     cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", pix_fmt, "-g", str(int(fps))]
     if audio:
-        cmd += ["-c:a", "aac", "-b:a", "64k"]
+        cmd += ["-c:a", "aac", "-b:a", f"{audio_kbps}k", "-ac", str(audio_channels)]
     encoded = path.with_suffix(".plain.mp4") if rotate is not None else path
     cmd += ["-shortest", str(encoded)]
     subprocess.run(cmd, check=True)

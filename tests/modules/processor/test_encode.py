@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import threading
@@ -15,6 +16,7 @@ from tests.media import ffprobe, keyframe_times, make_clip, video_stream
 from videoforge.modules.processor.encode import (
     TranscodeFailed,
     TranscodeStalled,
+    audio_copyable,
     build_ladder_command,
     run_ladder,
     transcode_ladder,
@@ -225,3 +227,36 @@ def test_each_rung_is_scaled_from_the_next_larger_one(tmp_path):
     assert sum(chain.count("format=") for chain in chains) == 1
     # x264 keeps veryfast's own B-frame choices: no forced 16 (docs/benchmarks.md, ladder quality).
     assert "-bf" not in cmd
+
+
+def _audio_md5(path: Path) -> str:
+    done = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "md5", "-"],
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def test_phone_like_audio_is_copied_into_every_rung_untouched(tmp_path):
+    clip = make_clip(tmp_path / "phone.mp4", 320, 180, seconds=4, audio_channels=2, audio_kbps=96)
+    source = probe(clip)
+    assert (source.audio_profile, source.audio_channels, source.audio_sample_rate) == ("LC", 2, 48000)
+    assert audio_copyable(source)
+    rungs = plan_ladder(source, heights=(180, 144))
+    cmd = build_ladder_command(clip, tmp_path / "out", source, rungs)
+    assert cmd[cmd.index("-c:a") + 1] == "copy"
+    transcode_ladder(clip, tmp_path / "out", source, rungs)
+    for rung in rungs:
+        # The very packets of the upload: no second lossy encode.
+        assert _audio_md5(tmp_path / "out" / rung.name / "index.m3u8") == _audio_md5(clip)
+
+
+@pytest.mark.parametrize("change", [
+    {"audio_channels": 1}, {"audio_channels": 6}, {"audio_bit_rate": 256_000}, {"audio_bit_rate": None},
+    {"audio_sample_rate": 22050}, {"audio_profile": "HE-AAC"}, {"audio_codec": "opus"},
+])
+def test_other_audio_is_re_encoded_to_aac_stereo(tmp_path, change):
+    clip = make_clip(tmp_path / "phone.mp4", 160, 90, seconds=1, audio_channels=2, audio_kbps=96)
+    source = dataclasses.replace(probe(clip), **change)
+    assert not audio_copyable(source)
+    cmd = build_ladder_command(clip, tmp_path / "out", source, plan_ladder(source))
+    at = cmd.index("-c:a")
+    assert cmd[at + 1:at + 8] == ["aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]

@@ -30,6 +30,8 @@ from videoforge.modules.processor.probe import SourceInfo
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg_%05d.m4s"
 INIT_NAME = "init.mp4"  # ffmpeg appends the stream index: init_0.mp4, init_1.mp4...
+AUDIO_COPY_MAX_KBPS = 192
+"""Source AAC above this is re-encoded: a 360p rung should not carry 256 kb/s of sound."""
 
 
 class TranscodeFailed(Exception):
@@ -105,7 +107,9 @@ def build_ladder_command(
         ]
     if source.hdr:
         cmd += SDR_TAGS
-    if source.has_audio:
+    if source.has_audio and audio_copyable(source):
+        cmd += ["-c:a", "copy"]
+    elif source.has_audio:
         cmd += ["-c:a", "aac", "-b:a", f"{ladder[0].audio_kbps}k", "-ac", "2", "-ar", "48000"]
     streams = " ".join(
         f"v:{i}," + (f"a:{i}," if source.has_audio else "") + f"name:{rung.name}"
@@ -129,6 +133,19 @@ def build_ladder_command(
         str(out / "%v" / PLAYLIST_NAME),
     ]
     return cmd
+
+
+def audio_copyable(source: SourceInfo) -> bool:
+    """Audio already as the ladder wants it (AAC-LC stereo, 44.1/48 kHz, at most AUDIO_COPY_MAX_KBPS,
+    as phones record) is copied into every rung: no generation loss, and no encoder time."""
+    return (
+        source.audio_codec == "aac"
+        and source.audio_profile == "LC"
+        and source.audio_channels == 2
+        and source.audio_sample_rate in (44100, 48000)
+        and source.audio_bit_rate is not None
+        and source.audio_bit_rate <= AUDIO_COPY_MAX_KBPS * 1000
+    )
 
 
 def _filter_graph(ladder: Sequence[Rung], video_stream: int = 0, to_sdr: Sequence[str] = ()) -> str:

@@ -54,6 +54,11 @@ class SourceInfo:
     primaries: str | None = None
     matrix: str | None = None
     full_range: bool = False
+    # The first audio stream, as far as the file says (0 / None when it does not).
+    audio_profile: str | None = None
+    audio_channels: int = 0
+    audio_sample_rate: int = 0
+    audio_bit_rate: int | None = None
 
     @property
     def hdr(self) -> bool:
@@ -169,7 +174,18 @@ def source_info(report: dict, max_duration: float = MAX_DURATION, max_pixels: in
         primaries=video.get("color_primaries"),
         matrix=video.get("color_space"),
         full_range=video.get("color_range") == "pc",
+        **_audio_fields(audios[0] if audios else {}),
     )
+
+
+def _audio_fields(audio: dict) -> dict:
+    rate = str(audio.get("bit_rate") or "")
+    return {
+        "audio_profile": audio.get("profile"),
+        "audio_channels": int(audio.get("channels") or 0),
+        "audio_sample_rate": int(audio.get("sample_rate") or 0),
+        "audio_bit_rate": int(rate) if rate.isdigit() else None,
+    }
 
 
 _STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe"}
