@@ -65,6 +65,10 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+REJECTED = "rejected"
+"""Stage of a video failed for what the file is (not a video, too long...): a retry cannot help."""
+
+
 class Video(Base):
     """An uploaded video and where it is on its way from upload to playable ladder."""
 
@@ -100,6 +104,11 @@ class Video(Base):
     owner: Mapped[User] = relationship(lazy="joined")
     assets: Mapped[list["MediaAsset"]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="MediaAsset.id")
+
+    @property
+    def retryable(self) -> bool:
+        """Failed, and not for what the file is: a retry may help."""
+        return self.status == "failed" and self.stage != REJECTED
 
 
 class MediaAsset(Base):

@@ -14,20 +14,10 @@ from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fi
 from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, job_for, queue_video, referenced_files,
                                           stored_files, video)
 from videoforge import waiting
-from videoforge.models import MediaAsset, Video, utcnow
+from videoforge.models import REJECTED, MediaAsset, Video, utcnow
 from videoforge.modules.processor import service
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory) -> Path:
-    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", 320, 180, seconds=3)
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app(**FAST)
 
 
 @pytest.fixture
@@ -120,7 +110,7 @@ def test_preflight_failures_fail_at_once_with_a_reason_and_no_retry(app, clip, t
     assert run_one(app) == "failed"
     failed = video(app, video_id)
     assert failed.status == "failed" and reason in failed.error
-    assert failed.stage == service.REJECTED  # the gallery shows it as not retryable
+    assert failed.stage == REJECTED and not failed.retryable  # the gallery shows it as not retryable
     assert failed.attempts == 1
     depth = get_queue(app).depth()
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)  # deleted, not retried

@@ -5,30 +5,19 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.media import make_clip
 from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, queue_video, referenced_files, start_worker,
                                          stored_files, video, wait_for)
 from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fixture, for CloudWatch
+from videoforge import waiting
 from videoforge.models import QueueMessage
 from videoforge.modules.processor import scaling
 from videoforge.modules.processor.worker import POOL_EXTENSION, Worker, start_in_process_workers
 from videoforge.ports.queue import get_queue
 
 SLOW = {"X264_PRESET": "slower"}  # stretches a 3 s clip's job to several seconds, so it can be interrupted
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory) -> Path:
-    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", 320, 180, seconds=3)
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app(**FAST)
 
 
 def playable(app, video_id):
@@ -71,7 +60,7 @@ def test_first_sigterm_lets_the_running_job_finish(app, clip):
     assert video(app, video_id).status == "ready"
     assert get_queue(app).depth().in_flight == 0
     with app.extensions["videoforge.db"].session() as session:
-        assert scaling.live_worker_slots(session) == 0  # it took its registry row with it
+        assert waiting.live_worker_slots(session) == 0  # it took its registry row with it
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -115,7 +104,7 @@ def test_the_in_process_pool_picks_up_jobs_and_scales_with_the_backlog(make_app,
         assert start_in_process_workers(app) is pool  # once per app
         wait_for(lambda: len(pool._live_slots()) == 2, 15, "a second slot for the backlog")
         with app.extensions["videoforge.db"].session() as session:
-            wait_for(lambda: scaling.live_worker_slots(session, 0.5) == 2, 5, "the registry to show 2 slots")
+            wait_for(lambda: waiting.live_worker_slots(session, 0.5) == 2, 5, "the registry to show 2 slots")
         wait_for(lambda: all(video(app, i).status == "ready" for i in ids), 120, "every job to finish")
         wait_for(lambda: len(pool._live_slots()) == 1, 10, "the pool to shrink back to WORKER_MIN")
     finally:

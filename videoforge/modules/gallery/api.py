@@ -44,8 +44,7 @@ def present(video: Video, viewer: User | None) -> dict[str, Any]:
         "created_at": video.created_at, "updated_at": video.updated_at, "poster_url": poster_url,
         "queue_position": None, "estimated_start_seconds": None,
         "is_owner": is_owner,
-        # Failed for what the file is (the processor's "rejected" stage): retrying cannot help.
-        "retryable": video.status == "failed" and video.stage != "rejected",
+        "retryable": video.retryable,
     }
     if video.status == "queued":
         session = get_session()

@@ -6,17 +6,14 @@ import logging
 import math
 import os
 import socket
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from videoforge.models import WorkerHeartbeat, utcnow
-from videoforge.waiting import alive_since, live_worker_slots  # noqa: F401 - workers and metrics count slots here too
+from videoforge.waiting import alive_since
 
 log = logging.getLogger("videoforge.processor.scaling")
-
-"""A worker whose row is this many heartbeats old counts as gone."""
 
 
 def new_worker_id(kind: str = "worker") -> str:

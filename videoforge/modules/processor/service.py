@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from videoforge.logs import new_request_id, request_id_var
-from videoforge.models import MediaAsset, Video, utcnow
+from videoforge.models import REJECTED, MediaAsset, Video, utcnow
 from videoforge.modules.processor.artwork import make_poster, make_storyboard
 from videoforge.modules.processor.encode import TranscodeFailed, transcode_ladder
 from videoforge.modules.processor.ladder import Rung, plan_ladder
@@ -22,8 +22,6 @@ from videoforge.modules.processor.probe import SourceInfo, UnplayableSource, pro
 from videoforge.modules.processor.publish import Publisher, codecs_of, content_type_of, processed_prefix
 from videoforge.ports.queue import Message
 
-REJECTED = "rejected"
-"""Stage of a video failed for what it is (not a video, too long...): a retry cannot help."""
 log = logging.getLogger("videoforge.processor")
 
 JOB_TYPE = "transcode"

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from videoforge import outbox
+from videoforge import outbox, waiting
 from videoforge.modules.processor import scaling
 from videoforge.modules.processor.service import Job, fail_dead_lettered, handle_message
 from videoforge.ports.queue import Message, get_queue
@@ -197,7 +197,7 @@ class Worker:
 
     def _publish_metrics(self) -> None:
         with self.db.session() as session:
-            workers = scaling.live_worker_slots(session, self.heartbeat_seconds)
+            workers = waiting.live_worker_slots(session, self.heartbeat_seconds)
         self.metrics.publish(self.queue.depth().visible, workers)
 
     def _scale(self) -> None:
