@@ -1,7 +1,7 @@
 /** One file's journey: create the video, send bytes to storage (single PUT or multipart), confirm. */
 import { ApiError, type FieldErrors } from "../api/client";
 import { confirmUpload, createUpload, deleteVideo, getUploadStatus } from "../api/endpoints";
-import type { MultipartPlan, SinglePutPlan, Video, Visibility } from "../api/types";
+import type { MultipartPlan, ReceivedPart, SinglePutPlan, Video, Visibility } from "../api/types";
 import { contentTypeFor } from "../format";
 import { MultipartUpload, withRetry } from "./multipart";
 import { SpeedMeter } from "./speed";
@@ -127,18 +127,7 @@ export class UploadTask {
       }
       this.update({ video: created.video });
       this.opts.onVideoCreated?.(created.video);
-      if ("multipart" in created.upload && created.upload.multipart) {
-        const mp = (created.upload as MultipartPlan).multipart;
-        this.multipart = new MultipartUpload(this.file, mp.part_size, mp.parts, sendPartWithXhr, {
-          concurrency: this.opts.concurrency ?? 4,
-          attempts: this.opts.attempts,
-          baseDelayMs: this.opts.baseDelayMs,
-          onProgress: (bytes) => this.progress(bytes),
-        });
-        this.update({ multipart: true });
-      } else {
-        this.single = created.upload as SinglePutPlan;
-      }
+      this.takePlan(created.upload, []);
       await this.transfer();
     } catch (err) {
       this.fail(err);
@@ -171,19 +160,25 @@ export class UploadTask {
       this.opts.onSettled?.(videoId);
       return "finished";
     }
+    this.takePlan(plan, status.parts ?? []);
+    return "send";
+  }
+
+  /** How the bytes go: one PUT, or parts (skipping those storage already holds). */
+  private takePlan(plan: SinglePutPlan | MultipartPlan, received: ReceivedPart[]): void {
     if ("multipart" in plan && plan.multipart) {
-      this.multipart = new MultipartUpload(this.file, plan.multipart.part_size, plan.multipart.parts, sendPartWithXhr, {
+      const mp = plan.multipart;
+      this.multipart = new MultipartUpload(this.file, mp.part_size, mp.parts, sendPartWithXhr, {
         concurrency: this.opts.concurrency ?? 4,
         attempts: this.opts.attempts,
         baseDelayMs: this.opts.baseDelayMs,
         onProgress: (bytes) => this.progress(bytes),
       });
-      this.multipart.applyReceived(status.parts ?? []);
+      this.multipart.applyReceived(received);
       this.update({ multipart: true, bytesSent: this.multipart.bytesSent });
     } else {
       this.single = plan as SinglePutPlan;
     }
-    return "send";
   }
 
   /** After an interruption: ask the server which parts arrived, then send the rest. */
