@@ -7,8 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 import pytest
+from sqlalchemy import select, update
 
 from tests.identity.conftest import assert_error, bearer
+from videoforge.models import User
 from videoforge.sealing import SealBroken, unseal
 
 
@@ -72,69 +74,48 @@ def test_mfa_routes_need_a_signed_in_user(client):
     assert_error(client.post("/api/auth/mfa/totp/verify", json={"code": "123456"}), 401)
 
 
-def _stored_seed(app, email):
-    from sqlalchemy import select
-
-    from videoforge.db import get_session
-    from videoforge.models import User
-
-    with app.app_context():
-        return get_session().scalars(select(User.totp_secret).where(User.email == email)).one()
-
-
-def _user_id(app, email) -> str:
-    from sqlalchemy import select
-
-    from videoforge.db import get_session
-    from videoforge.models import User
-
-    with app.app_context():
-        return str(get_session().scalars(select(User.id).where(User.email == email)).one())
+def _stored(app, email, column=User.totp_secret):
+    """One column of the account's row, as the database holds it."""
+    with app.extensions["videoforge.db"].session() as session:
+        return session.scalars(select(column).where(User.email == email)).one()
 
 
 def _store_seed(app, email, value):
-    from sqlalchemy import update
-
-    from videoforge.db import get_session
-    from videoforge.models import User
-
-    with app.app_context():
-        session = get_session()
+    with app.extensions["videoforge.db"].session() as session:
         session.execute(update(User).where(User.email == email).values(totp_secret=value))
-        session.commit()
 
 
 def test_the_seed_is_stored_sealed_not_in_the_clear(app, client, signed_up, sign_in):
     email, _, otp, _ = _enrolled(client, signed_up, sign_in)
-    stored = _stored_seed(app, email)
+    stored = _stored(app, email)
     assert stored.startswith("v1:") and otp.secret not in stored
 
 
 def test_a_rotated_secret_key_still_opens_seeds_and_reseals_them(app, client, signed_up, sign_in):
     email, password, otp, _ = _enrolled(client, signed_up, sign_in)
-    before = _stored_seed(app, email)
+    before = _stored(app, email)
     old_key = app.config["SECRET_KEY"]
     app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = "a-brand-new-key", [old_key]
     assert sign_in(email, password, code=otp.at(time.time() + 30)).status_code == 200
-    after = _stored_seed(app, email)
+    after = _stored(app, email)
     assert after != before
     # Sealed under the new key now: the old one can be dropped from the fallbacks.
     with pytest.raises(SealBroken):
-        unseal([old_key], "totp", _user_id(app, email), after)
-    assert unseal(["a-brand-new-key"], "totp", _user_id(app, email), after) == (otp.secret, False)
+        unseal([old_key], "totp", _stored(app, email, User.id), after)
+    assert unseal(["a-brand-new-key"], "totp", _stored(app, email, User.id), after) == (otp.secret, False)
 
 
 def test_a_seed_stored_in_the_clear_by_an_earlier_release_is_sealed_on_use(app, client, signed_up, sign_in):
     email, password, otp, _ = _enrolled(client, signed_up, sign_in)
     _store_seed(app, email, otp.secret)
     assert sign_in(email, password, code=otp.at(time.time() + 30)).status_code == 200
-    assert _stored_seed(app, email).startswith("v1:")
+    assert _stored(app, email).startswith("v1:")
 
 
 def test_a_seed_no_key_opens_is_a_clear_error_not_a_way_in(app, client, signed_up, sign_in, caplog):
     email, password, otp, _ = _enrolled(client, signed_up, sign_in)
     other, other_password, _, _ = _enrolled(client, signed_up, sign_in)
-    _store_seed(app, other, _stored_seed(app, email))  # a sealed seed copied onto another account
+    _store_seed(app, other, _stored(app, email))  # a sealed seed copied onto another account
     body = assert_error(sign_in(other, other_password, code=otp.at(time.time() + 30)), 500)
     assert "authenticator" in body["message"] and "SECRET" not in body["message"]
     assert "opens with no configured key" in caplog.text

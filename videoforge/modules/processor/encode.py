@@ -96,8 +96,8 @@ def build_ladder_command(
         # forced IDRs on the 2 s grid (they also hold the grid if the source timing drifts).
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
         "-force_key_frames", f"expr:gte(t,n_forced*{gop_seconds})",
-        # B-frames stay at the preset's own (3 for veryfast): PeerTube's `-bf 16` made the same
-        # bytes at the same quality for 10-30% more CPU and twice the memory (docs/benchmarks.md).
+        # B-frames stay at the preset's own (3 for veryfast): PeerTube's `-bf 16` made about the same
+        # bytes and quality for 11% more CPU and twice the memory (docs/benchmarks.md).
     ]
     for index, rung in enumerate(ladder):
         cmd += [
