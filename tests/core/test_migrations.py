@@ -16,14 +16,17 @@ from videoforge.migrate import MIGRATIONS
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def engine(request, tmp_path):
+def empty_database(request, tmp_path):
+    """The URL of a database with no tables: a new SQLite file, or a throw-away PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/migrations.db"
+        yield f"sqlite:///{tmp_path}/migrations.db"
     else:
-        databases = throwaway_pg_database("vf_migrations")
-        url = next(databases)
-        request.addfinalizer(lambda: next(databases, None))
-    engine = create_engine(url)
+        yield from throwaway_pg_database("vf_migrations")
+
+
+@pytest.fixture
+def engine(empty_database):
+    engine = create_engine(empty_database)
     yield engine
     engine.dispose()
 

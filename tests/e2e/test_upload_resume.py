@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import PASSWORD, shoot
+from tests.e2e.test_browser import shoot, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -26,11 +26,7 @@ def test_an_upload_carries_on_after_a_reload(live_server, new_page, artifacts, t
     upload.write_bytes(os.urandom(20 * 1024**2))  # three parts: 8 + 8 + 4 MiB
 
     page = new_page("resumer")
-    page.goto(f"{base}/#/signup")
-    page.get_by_label("Email").fill("resumer@example.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_test_id("account-email")).to_have_text("resumer@example.test")
+    sign_up(page, base, "resumer@example.test")
 
     # The connection fails for every part but the first: the upload stops, interrupted.
     def only_part_one(route):
