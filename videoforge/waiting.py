@@ -50,10 +50,13 @@ def average_job_seconds(session, recent: int = RECENT_JOBS) -> float:
     return sum(spans) / len(spans) if spans else DEFAULT_JOB_SECONDS
 
 
-def estimated_start_seconds(session, video: Video, workers: int | None = None) -> float | None:
+def estimated_start_seconds(session, video: Video, workers: int | None = None,
+                            position: int | None = None) -> float | None:
     """Seconds until the video's job should start: the running jobs' remaining time and the queue
-    ahead of it, shared out over the worker slots. None unless queued, or when no worker is running."""
-    position = queue_position(session, video)
+    ahead of it, shared out over the worker slots. None unless queued, or when no worker is running.
+    `position` saves a query when the caller has just asked queue_position()."""
+    if position is None:
+        position = queue_position(session, video)
     if position is None:
         return None
     if workers is None:

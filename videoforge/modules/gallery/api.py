@@ -48,8 +48,8 @@ def present(video: Video, viewer: User | None) -> dict[str, Any]:
     }
     if video.status == "queued":
         session = get_session()
-        body["queue_position"] = waiting.queue_position(session, video)
-        body["estimated_start_seconds"] = waiting.estimated_start_seconds(session, video)
+        position = body["queue_position"] = waiting.queue_position(session, video)
+        body["estimated_start_seconds"] = waiting.estimated_start_seconds(session, video, position=position)
     if is_owner or (viewer is not None and viewer.is_admin):
         body["filename"] = video.filename
     return body
