@@ -88,12 +88,16 @@ class Video(Base):
     content_type: Mapped[str] = mapped_column(String(100), default="")
     source_key: Mapped[str] = mapped_column(String(400), default="")
     source_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    source_etag: Mapped[str | None] = mapped_column(String(128))
+    """The stored source's ETag when the upload was confirmed: the worker transcodes those bytes or none."""
     upload_id: Mapped[str | None] = mapped_column(String(400))
     part_size: Mapped[int | None] = mapped_column(BigInteger)
     duration: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    access_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped when who may watch changes (visibility, deletion): playback links signed before stop at once."""
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
