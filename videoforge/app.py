@@ -12,6 +12,7 @@ from flask_smorest import Api
 from videoforge.config import CORE_DEFAULTS, defaults_of, layered, validate
 from videoforge.db import Database, close_session
 from videoforge.errors import register_error_handlers
+from videoforge.headers import install_security_headers
 from videoforge.health import health
 from videoforge.logs import configure_logging, install_request_ids
 from videoforge.modules import Module, select_modules
@@ -25,6 +26,8 @@ API_DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    # Swagger UI's default validator badge would send our spec's URL to swagger.io (and break the docs' CSP).
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     "OPENAPI_REDOC_PATH": "redoc",
     "OPENAPI_REDOC_URL": "/api/docs/redoc.standalone.js",
     "API_SPEC_OPTIONS": {
@@ -73,6 +76,7 @@ def create_app(**overrides: Any) -> Flask:
     _document_json_headers(api)
     app.extensions["videoforge.api"] = api
     register_error_handlers(app)
+    install_security_headers(app)
     app.register_blueprint(health)
     _register_docs_assets(app)
     for module in modules:

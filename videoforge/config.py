@@ -81,6 +81,10 @@ PUBLIC_URL = "http://127.0.0.1:5000"
 """Base URL browsers reach this app at; local signed URLs and the local issuer use it."""
 CORS_ORIGINS: list[str] = []
 """Origins allowed to call the API from a browser (the same origin needs none)."""
+CSP_EXTRA_SOURCES: list[str] = []
+"""Origins the web client may also fetch, show and play from (connect-, img-, media-src), e.g. a CDN before storage."""
+CONTENT_SECURITY_POLICY = ""
+"""The web client's whole Content-Security-Policy, replacing the one derived from storage and sign-in settings."""
 WORKER_IN_PROCESS = True
 """Run processor workers inside the web process (all-in-one); ignored without the processor module."""
 LOG_FORMAT = "json"

@@ -57,7 +57,7 @@ class RefreshToken(Base):
 
 
 class SignInFailure(Base):
-    """One failed sign-in, by account and by client address, for throttling."""
+    """One sign-in (or TOTP code) attempt under one throttle key: a failure, or one still being checked."""
 
     __tablename__ = "sign_in_failures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -65,8 +65,24 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class KnownAddress(Base):
+    """A client address (an IPv6 /64) an account last signed in from successfully at `seen_at`."""
+
+    __tablename__ = "known_addresses"
+    __table_args__ = (UniqueConstraint("user_id", "address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 REJECTED = "rejected"
 """Stage of a video failed for what the file is (not a video, too long...): a retry cannot help."""
+SEEN_BY_ANYONE = ("public", "unlisted")
+"""Visibilities anyone with the link may watch; any other is for the owner and admins alone."""
+PLAYABLE_STATUSES = ("queued", "processing", "ready")
+"""Statuses whose published rungs are served. Never `failed`; queued/processing because the lowest rung is
+published first, and a retried video keeps its last ladder until the worker's reset_outputs removes it."""
 
 
 class Video(Base):
@@ -113,6 +129,28 @@ class Video(Base):
     def retryable(self) -> bool:
         """Failed, and not for what the file is: a retry may help."""
         return self.status == "failed" and self.stage != REJECTED
+
+    def visible_to(self, user: User | None) -> bool:
+        """Who may see it (gallery) and watch it (streaming): anyone when public or unlisted, else owner and admins."""
+        return self.visibility in SEEN_BY_ANYONE or (
+            user is not None and (user.id == self.owner_id or user.is_admin))
+
+    @property
+    def playable(self) -> bool:
+        """Its playlists may be served: not failed (nor awaiting upload), and at least its lowest rung is out."""
+        return self.status in PLAYABLE_STATUSES and any(asset.kind == "variant" for asset in self.assets)
+
+    def change_visibility(self, visibility: str) -> None:
+        """Set who may watch; any real change revokes every playback link signed before it."""
+        # Every change, not only narrowing ones: public/unlisted playlists need no token, so their viewers lose
+        # nothing, and the rule stays right for any visibility added later without deciding which way it goes.
+        if visibility != self.visibility:
+            self.visibility = visibility
+            self.revoke_playback_links()
+
+    def revoke_playback_links(self) -> None:
+        """Bump the epoch signed into playback tokens, in SQL so two concurrent changes both count."""
+        self.access_epoch = type(self).access_epoch + 1
 
 
 class MediaAsset(Base):

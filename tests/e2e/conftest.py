@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -64,22 +65,15 @@ def wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: flo
     raise RuntimeError(f"{url} not ready after {timeout}s; server log:\n{log_path.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """`videoforge run` on a free loopback port with a fresh instance folder; yields a LiveApp."""
+@contextlib.contextmanager
+def running_app(instance: Path, **env: str):
+    """`videoforge run` on a free loopback port with this instance folder and extra VIDEOFORGE_* settings."""
     if not os.path.isfile(os.path.join(ROOT, "client", "dist", "index.html")):
         pytest.fail("client/dist is missing: `make test` builds it (cd client && npm ci && npm run build)")
-    instance = tmp_path_factory.mktemp("instance")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # Two small rungs keep a 5 s clip's transcode to seconds; x264's veryslow preset stretches those seconds
-    # (about 6 s on a quiet machine instead of 1) so the page's live progress is there to be seen on any
-    # machine; INFO logs make a failure's dump useful.
     env = dict(os.environ, VIDEOFORGE_INSTANCE_PATH=str(instance), VIDEOFORGE_PUBLIC_URL=base,
-               VIDEOFORGE_LADDER_HEIGHTS="360,240", VIDEOFORGE_X264_PRESET="veryslow", VIDEOFORGE_LOG_LEVEL="INFO",
-               VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL,
-               # Files from 16 MiB go in 8 MiB parts, so a multipart upload fits in a test (the clips above stay single PUTs).
-               VIDEOFORGE_MULTIPART_THRESHOLD=str(16 * 1024**2), VIDEOFORGE_MULTIPART_PART_SIZE=str(8 * 1024**2))
+               VIDEOFORGE_LOG_LEVEL="INFO", VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL, **env)
     app = LiveApp(base, instance)
     log = open(app.log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "videoforge", "run", "--host", "127.0.0.1", "--port",
@@ -95,6 +89,21 @@ def live_server(tmp_path_factory):
             process.kill()
             process.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """`videoforge run` on a free loopback port with a fresh instance folder; yields a LiveApp."""
+    # Two small rungs keep a 5 s clip's transcode to seconds; x264's veryslow preset stretches those seconds
+    # (about 6 s on a quiet machine instead of 1) so the page's live progress is there to be seen on any
+    # machine; INFO logs make a failure's dump useful.
+    with running_app(tmp_path_factory.mktemp("instance"), VIDEOFORGE_LADDER_HEIGHTS="360,240",
+                     VIDEOFORGE_X264_PRESET="veryslow",
+                     # Files from 16 MiB go in 8 MiB parts, so a multipart upload fits in a test (the clips above
+                     # stay single PUTs).
+                     VIDEOFORGE_MULTIPART_THRESHOLD=str(16 * 1024**2),
+                     VIDEOFORGE_MULTIPART_PART_SIZE=str(8 * 1024**2)) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -143,9 +152,10 @@ def pytest_runtest_makereport(item, call):
         problems = getattr(page, "problems", None)
         if problems:
             report.sections.append((f"browser problems {name}", "\n".join(problems[-50:])))
-    server = item.funcargs.get("live_server")
-    if isinstance(server, LiveApp):
-        report.sections.append((f"server log (last {LOG_TAIL_LINES} lines of {server.log_path})", server.log_tail()))
+    for server in item.funcargs.values():  # live_server, or a test's own server
+        if isinstance(server, LiveApp):
+            report.sections.append((f"server log (last {LOG_TAIL_LINES} lines of {server.log_path})",
+                                    server.log_tail()))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,6 +10,7 @@ import requests
 
 from videoforge import create_app
 from videoforge.ports.storage import get_storage
+from videoforge.ports.storage import local_files
 from videoforge.ports.storage.local import InvalidKey, LocalStorage
 from videoforge.ports.storage.signing import SignatureError, UrlSigner
 
@@ -165,3 +167,93 @@ def test_signer_rejects_expired_and_foreign_signatures():
     with pytest.raises(SignatureError, match="not signed"):
         signer.verify("GET", "k", {}, now=1005)
     assert urlsplit("http://x/?" + signer.query("PUT", "k", 10, size=5)).query.startswith("size=5&")
+
+
+# --- upload URLs bound to what was planned ------------------------------------------------------
+
+
+def test_a_part_url_refuses_a_body_larger_than_its_part_with_json_and_keeps_nothing(storage):
+    key = "uploads/u/v/source"
+    upload_id = storage.create_multipart(key, "video/mp4")
+    url = storage.presign_part(key, upload_id, 1, 10, 60)
+    assert "size=10&" in url  # the size is in the URL, and the signature binds it
+    larger = requests.put(url, data=b"x" * 11, timeout=10)
+    assert larger.status_code == 400
+    assert larger.headers["Content-Type"] == "application/json"
+    assert "exactly 10 bytes" in larger.json()["message"] and larger.json()["errors"]["size"]
+    chunked = requests.put(url, data=iter([b"x" * 6, b"x" * 6]), timeout=10)  # no Content-Length: cut off at 11
+    assert chunked.status_code in (400, 413)
+    assert requests.put(url.replace("size=10&", "size=12&"), data=b"x" * 12, timeout=10).status_code == 403
+    assert storage.list_parts(key, upload_id) == []
+    assert sorted(p.name for p in (storage.root / ".multipart" / upload_id).iterdir()) == ["key"]
+
+
+def test_a_part_url_without_a_signed_size_is_refused(storage):
+    key = "uploads/u/v/source"
+    upload_id = storage.create_multipart(key, "video/mp4")
+    # As part URLs were signed before sizes were bound: they could take up to 5 GiB.
+    legacy = f"{storage.base_url}/{key}?{storage.signer.query('PUT', key, 60, upload=upload_id, part=1)}"
+    response = requests.put(legacy, data=b"x" * 100, timeout=10)
+    assert response.status_code == 403 and "size" in response.json()["message"]
+    assert storage.list_parts(key, upload_id) == []
+
+
+def test_a_sealed_object_refuses_a_new_body_while_before_the_seal_a_resend_works(storage):
+    key = "uploads/u/v/source"
+    signed = storage.presign_put(key, 5, "video/mp4", 60)
+    assert requests.put(signed.url, data=b"first", timeout=10).status_code == 200
+    assert requests.put(signed.url, data=b"again", timeout=10).status_code == 200  # resume: not sealed yet
+    held = storage.seal(key)
+    assert held == storage.stat(key) and held.size == 5
+    refused = requests.put(signed.url, data=b"swap!", timeout=10)
+    assert refused.status_code == 409
+    assert "confirmed" in refused.json()["message"]
+    fresh = storage.presign_put(key, 5, "video/mp4", 60)  # a newly signed URL fares no better
+    assert requests.put(fresh.url, data=b"swap!", timeout=10).status_code == 409
+    assert storage.path_of(key).read_bytes() == b"again"
+    assert leftovers(storage) == ["uploads/u/v/.source.etag", "uploads/u/v/.source.sealed", "uploads/u/v/source"]
+
+
+def test_a_seal_during_an_upload_refuses_its_rename(storage, monkeypatch):
+    key = "uploads/u/v/source"
+    assert requests.put(storage.presign_put(key, 3, "video/mp4", 60).url, data=b"old", timeout=10).ok
+    original = local_files.install
+
+    def seal_first(tmp, target, etag):  # the confirm's seal lands after the bytes arrived, before the rename
+        storage.seal(key)
+        original(tmp, target, etag)
+
+    monkeypatch.setattr(local_files, "install", seal_first)
+    response = requests.put(storage.presign_put(key, 3, "video/mp4", 60).url, data=b"new", timeout=10)
+    assert response.status_code == 409
+    assert storage.path_of(key).read_bytes() == b"old"
+    assert [name for name in leftovers(storage) if name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("hidden", [".source.sealed", ".source.etag"])
+def test_seal_and_etag_records_are_not_keys(storage, hidden):
+    with pytest.raises(InvalidKey):
+        storage.presign_put(f"uploads/u/v/{hidden}", 5, "video/mp4", 60)
+    # Even a signature made for such a key (the app never signs one) does not write it.
+    query = storage.signer.query("PUT", f"uploads/u/v/{hidden}", 60, size=2)
+    assert requests.put(f"{storage.base_url}/uploads/u/v/{hidden}?{query}", data=b"{}", timeout=10).status_code == 403
+
+
+def test_stat_reads_the_etag_record_and_rehashes_when_the_file_changed_behind_it(storage):
+    key = "uploads/u/v/source"
+    requests.put(storage.presign_put(key, 5, "video/mp4", 60).url, data=b"hello", timeout=10)
+    record = storage.root / "uploads/u/v/.source.etag"
+    written = json.loads(record.read_text())
+    assert written["etag"] == '"5d41402abc4b2a76b9719d911017c592"' and written["size"] == 5
+    record.write_text(json.dumps({**written, "etag": '"' + "0" * 32 + '"'}))
+    assert storage.stat(key).etag == '"' + "0" * 32 + '"'  # the record is trusted while it names these bytes...
+    storage.path_of(key).write_bytes(b"HELLO")  # ...and not once the file changed outside the store
+    assert storage.stat(key).etag == '"eb61eead90e3b899c6bcbe27ac581660"'
+
+
+def test_delete_prefix_takes_the_records_with_the_objects(storage):
+    key = "uploads/u/v/source"
+    requests.put(storage.presign_put(key, 5, "video/mp4", 60).url, data=b"hello", timeout=10)
+    storage.seal(key)
+    assert storage.delete_prefix("uploads/u/v/") == 1
+    assert leftovers(storage) == [] and not (storage.root / "uploads/u/v").exists()

@@ -368,3 +368,56 @@ def test_altered_expired_or_wrongly_keyed_urls_are_refused(weed_s3, real_presign
                       ("expired", expired), ("wrong secret", wrong_secret)]:
         status = requests.get(url, timeout=10).status_code
         assert status == 403, f"{name}: got {status}"
+
+
+# --- a signed Content-Length binds a PUT URL to one body size --------------------------------------
+
+
+@pytest.mark.parametrize("token", TOKENS, ids=["no-token", "session-token"])
+@pytest.mark.parametrize("endpoint_url,style,region", ENDPOINTS)
+def test_signed_content_length_urls_equal_botocore_byte_for_byte(frozen_botocore, endpoint_url, style, region, token):
+    client = boto_client(endpoint_url, style, region, token)
+    presigner = QueryPresigner("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token,
+                               region=region, endpoint_url=endpoint_url, addressing_style=style)
+    for key in KEYS:
+        for size in (0, 1, 16 * 1024 * 1024, 5 * 1024**3):
+            put = client.generate_presigned_url(
+                "put_object", Params={"Bucket": "video-bucket", "Key": key, "ContentLength": size}, ExpiresIn=900)
+            part = client.generate_presigned_url("upload_part", Params={
+                "Bucket": "video-bucket", "Key": key, "UploadId": "2~abc/def+ghi=", "PartNumber": 7,
+                "ContentLength": size}, ExpiresIn=900)
+            assert "X-Amz-SignedHeaders=content-length%3Bhost" in put
+            assert presigner.presign("PUT", "video-bucket", key, 900, now=FROZEN, content_length=size) == put
+            assert presigner.presign("PUT", "video-bucket", key, 900, now=FROZEN, content_length=size,
+                                     params={"uploadId": "2~abc/def+ghi=", "partNumber": 7}) == part
+    # Signing the length leaves the host-only URLs of the same second untouched (separate cached contexts).
+    plain = client.generate_presigned_url("put_object", Params={"Bucket": "video-bucket", "Key": "k"}, ExpiresIn=900)
+    assert presigner.presign("PUT", "video-bucket", "k", 900, now=FROZEN) == plain
+
+
+@pytest.mark.parametrize("length", [-1, 1.5, True, "10"])
+def test_a_bad_content_length_is_refused(length):
+    presigner = QueryPresigner("AK", "SK", region="us-east-1")
+    with pytest.raises(ValueError, match="content_length"):
+        presigner.presign("PUT", "b-1", "k", 60, content_length=length)
+
+
+@pytest.mark.slow
+def test_weed_refuses_a_body_of_any_other_size_than_the_signed_content_length(weed_s3, real_presigner):
+    client, key = weed_s3.client(), f"{uuid.uuid4().hex}/source"
+    upload_id = client.create_multipart_upload(Bucket=weed_s3.bucket, Key=key)["UploadId"]
+    part = real_presigner.presign("PUT", weed_s3.bucket, key, 60, params={"partNumber": 1, "uploadId": upload_id},
+                                  content_length=1000)
+    single = real_presigner.presign("PUT", weed_s3.bucket, key, 60, content_length=1000)
+    for url in (part, single):
+        for wrong in (1001, 999, 5 * 1024 * 1024):
+            response = requests.put(url, data=b"x" * wrong, timeout=30)
+            assert response.status_code == 403 and b"SignatureDoesNotMatch" in response.content, (wrong, response.text)
+        chunked = requests.put(url, data=iter([b"x" * 600, b"x" * 600]), timeout=30)  # no Content-Length at all
+        assert chunked.status_code == 403
+    assert client.list_parts(Bucket=weed_s3.bucket, Key=key, UploadId=upload_id).get("Parts", []) == []
+    assert client.list_objects_v2(Bucket=weed_s3.bucket, Prefix=key).get("KeyCount") == 0
+    assert requests.put(part, data=b"x" * 1000, timeout=30).status_code == 200
+    assert requests.put(single, data=b"y" * 1000, timeout=30).status_code == 200
+    assert [p["Size"] for p in client.list_parts(Bucket=weed_s3.bucket, Key=key, UploadId=upload_id)["Parts"]] == [1000]
+    client.abort_multipart_upload(Bucket=weed_s3.bucket, Key=key, UploadId=upload_id)

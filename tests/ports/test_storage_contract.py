@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from videoforge import create_app
-from videoforge.ports.storage import InvalidParts, NoSuchUpload, get_storage, make_storage
+from videoforge.ports.storage import InvalidParts, NoSuchUpload, ObjectChanged, ObjectStat, get_storage, make_storage
 
 MiB = 1024 * 1024
 
@@ -167,7 +167,7 @@ def test_multipart_upload_lists_parts_and_completes(storage, prefix):
     assert storage.list_parts(key, upload_id) == []
     etags = {}
     for number, body in ((1, first), (2, second)):
-        response = requests.put(storage.presign_part(key, upload_id, number, 60), data=body, timeout=60)
+        response = requests.put(storage.presign_part(key, upload_id, number, len(body), 60), data=body, timeout=60)
         assert response.status_code == 200, response.text
         etags[number] = response.headers["ETag"]
         assert etags[number] == f'"{hashlib.md5(body).hexdigest()}"'
@@ -185,11 +185,10 @@ def test_multipart_upload_lists_parts_and_completes(storage, prefix):
 def test_a_reuploaded_part_replaces_the_first_try(storage, prefix):
     key = prefix + "uploads/u/v/source"
     upload_id = storage.create_multipart(key, "video/mp4")
-    url = storage.presign_part(key, upload_id, 1, 60)
-    requests.put(url, data=b"first try", timeout=30)
+    requests.put(storage.presign_part(key, upload_id, 1, 9, 60), data=b"first try", timeout=30)
     # SeaweedFS keeps both tries and tells them apart only by a LastModified of whole seconds.
     time.sleep(1.1)
-    etag = requests.put(url, data=b"second try", timeout=30).headers["ETag"]
+    etag = requests.put(storage.presign_part(key, upload_id, 1, 10, 60), data=b"second try", timeout=30).headers["ETag"]
     assert [(p.number, p.etag, p.size) for p in storage.list_parts(key, upload_id)] == [(1, etag, 10)]
     storage.complete_multipart(key, upload_id, [(1, etag)])
     assert requests.get(storage.presign_get(key, 60), timeout=30).content == b"second try"
@@ -198,7 +197,7 @@ def test_a_reuploaded_part_replaces_the_first_try(storage, prefix):
 def test_completing_with_a_wrong_etag_fails_and_keeps_the_upload(storage, prefix):
     key = prefix + "uploads/u/v/source"
     upload_id = storage.create_multipart(key, "video/mp4")
-    requests.put(storage.presign_part(key, upload_id, 1, 60), data=b"part one", timeout=30)
+    requests.put(storage.presign_part(key, upload_id, 1, 8, 60), data=b"part one", timeout=30)
     with pytest.raises(InvalidParts):
         storage.complete_multipart(key, upload_id, [(1, '"' + "0" * 32 + '"')])
     assert [p.number for p in storage.list_parts(key, upload_id)] == [1]  # still resumable
@@ -208,7 +207,7 @@ def test_a_part_url_writes_only_its_own_upload(storage, prefix):
     key = prefix + "uploads/u/v/source"
     upload_id = storage.create_multipart(key, "video/mp4")
     other_id = storage.create_multipart(key, "video/mp4")
-    url = storage.presign_part(key, upload_id, 1, 60)
+    url = storage.presign_part(key, upload_id, 1, 6, 60)
     swapped = url.replace(upload_id, other_id)
     assert requests.put(swapped, data=b"sneaky", timeout=30).status_code == 403
     assert storage.list_parts(key, other_id) == []
@@ -219,9 +218,89 @@ def test_a_part_url_writes_only_its_own_upload(storage, prefix):
 def test_abort_discards_the_parts_and_is_idempotent(storage, prefix):
     key = prefix + "uploads/u/v/source"
     upload_id = storage.create_multipart(key, "video/mp4")
-    requests.put(storage.presign_part(key, upload_id, 1, 60), data=b"bytes", timeout=30)
+    requests.put(storage.presign_part(key, upload_id, 1, 5, 60), data=b"bytes", timeout=30)
     storage.abort_multipart(key, upload_id)
     with pytest.raises(NoSuchUpload):
         storage.list_parts(key, upload_id)
     storage.abort_multipart(key, upload_id)
     assert storage.size_of(key) is None
+
+
+# --- upload URLs are bound to what was planned; the confirmed object is recognisable ----------------
+
+
+def md5_etag(data: bytes) -> str:
+    return f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def test_a_part_url_takes_exactly_its_part_size(storage, prefix):
+    key = prefix + "uploads/u/v/source"
+    upload_id = storage.create_multipart(key, "video/mp4")
+    url = storage.presign_part(key, upload_id, 1, 1000, 60)
+    for wrong in (1001, 999, 5 * MiB):
+        response = requests.put(url, data=b"x" * wrong, timeout=30)
+        assert 400 <= response.status_code < 500, (wrong, response.status_code)
+    assert storage.list_parts(key, upload_id) == []  # nothing of the refused bodies kept
+    exact = requests.put(url, data=b"x" * 1000, timeout=30)
+    assert exact.status_code == 200, exact.text
+    assert [(p.number, p.size) for p in storage.list_parts(key, upload_id)] == [(1, 1000)]
+    storage.abort_multipart(key, upload_id)
+
+
+def test_a_put_url_takes_exactly_its_size(storage, prefix):
+    key = prefix + "uploads/u/v/source"
+    signed = storage.presign_put(key, 10, "video/mp4", 60)
+    for wrong in (11, 9):
+        response = requests.put(signed.url, data=b"y" * wrong, headers=signed.headers, timeout=30)
+        assert 400 <= response.status_code < 500, (wrong, response.status_code)
+    assert storage.size_of(key) is None
+    assert requests.put(signed.url, data=b"y" * 10, headers=signed.headers, timeout=30).status_code == 200
+
+
+def test_stat_gives_size_and_etag(storage, prefix, tmp_path):
+    key = prefix + "uploads/u/v/source"
+    assert storage.stat(key) is None
+    data = os.urandom(10_000)
+    put(storage, key, data)
+    assert storage.stat(key) == ObjectStat(size=len(data), etag=md5_etag(data))
+    output = tmp_path / "poster.jpg"
+    output.write_bytes(b"jpeg bytes")
+    storage.upload_file(prefix + "processed/v/poster.jpg", str(output), "image/jpeg")
+    assert storage.stat(prefix + "processed/v/poster.jpg") == ObjectStat(size=10, etag=md5_etag(b"jpeg bytes"))
+
+
+def test_stat_of_a_completed_multipart_object_changes_with_its_bytes(storage, prefix):
+    key = prefix + "uploads/u/v/source"
+    upload_id = storage.create_multipart(key, "video/mp4")
+    first, second = os.urandom(5 * MiB), b"tail"
+    etags = [requests.put(storage.presign_part(key, upload_id, n, len(body), 60), data=body, timeout=60)
+             .headers["ETag"] for n, body in ((1, first), (2, second))]
+    storage.complete_multipart(key, upload_id, [(1, etags[0]), (2, etags[1])])
+    held = storage.stat(key)
+    assert held.size == len(first) + len(second) and held.etag.startswith('"') and len(held.etag) > 2
+    assert storage.seal(key) == held  # sealing reports the object as it stands (and changes nothing on it)
+    assert storage.stat(key) == held  # and stays the same while the bytes do
+
+
+def test_seal_of_a_missing_object_is_none(storage, prefix):
+    assert storage.seal(prefix + "uploads/u/v/source") is None
+
+
+@pytest.mark.parametrize("size", [100_000, 9 * MiB])  # within one 1 MiB chunk, and across many
+def test_download_with_expect_gets_that_object_or_refuses(storage, prefix, tmp_path, size):
+    key = prefix + "uploads/u/v/source"
+    data = os.urandom(size)
+    assert put(storage, key, data).status_code == 200
+    confirmed = storage.stat(key)
+    target = tmp_path / "copy"
+    storage.download_file(key, str(target), expect=confirmed)
+    assert target.read_bytes() == data
+    with pytest.raises(ObjectChanged):  # same size, other bytes: only the ETag tells
+        storage.download_file(key, str(tmp_path / "other"), expect=ObjectStat(size, md5_etag(b"something else")))
+    swapped = tmp_path / "swapped"
+    swapped.write_bytes(os.urandom(size))
+    storage.upload_file(key, str(swapped), "video/mp4")
+    with pytest.raises(ObjectChanged):
+        storage.download_file(key, str(tmp_path / "after-swap"), expect=confirmed)
+    with pytest.raises(FileNotFoundError):
+        storage.download_file(prefix + "missing", str(tmp_path / "none"), expect=confirmed)

@@ -134,7 +134,7 @@ def test_delete_aborts_a_pending_multipart_upload(app, client, storage, auth_hea
         key, upload_id = video.source_key, video.upload_id
     assert [p.number for p in storage.list_parts(key, upload_id)] == [1]
     assert client.delete(f"/api/gallery/videos/{created['video']['id']}", headers=headers).status_code == 204
-    assert requests.put(plan["parts"][1]["url"], data=b"late", timeout=10).status_code == 404
+    assert requests.put(plan["parts"][1]["url"], data=bytes(2 * MiB), timeout=10).status_code == 404  # its exact size
 
 
 def test_owner_retries_a_failed_video_with_a_new_job(app, client, auth_headers):

@@ -108,11 +108,11 @@ def test_private_playlists_need_a_token_or_the_owner(app, client, world):
     vid = world["private"]
     assert client.get(f"/api/streaming/videos/{vid}/master.m3u8").status_code == 404
     assert client.get(f"/api/streaming/videos/{vid}/master.m3u8?token=1.abc").status_code == 404
-    good = tokens.issue(app.config["SECRET_KEY"], vid, 60)
+    good = tokens.issue(app.config["SECRET_KEY"], vid, 0, 60)
     assert client.get(f"/api/streaming/videos/{vid}/master.m3u8?token={good}").status_code == 200
-    other = tokens.issue(app.config["SECRET_KEY"], world["public"], 60)
+    other = tokens.issue(app.config["SECRET_KEY"], world["public"], 0, 60)
     assert client.get(f"/api/streaming/videos/{vid}/master.m3u8?token={other}").status_code == 404
-    expired = tokens.issue(app.config["SECRET_KEY"], vid, 60, now=time.time() - 120)
+    expired = tokens.issue(app.config["SECRET_KEY"], vid, 0, 60, now=time.time() - 120)
     assert client.get(f"/api/streaming/videos/{vid}/360p/index.m3u8?token={expired}").status_code == 404
 
 

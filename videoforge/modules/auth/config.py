@@ -7,9 +7,15 @@ AUTH_PASSWORD_MIN_LENGTH = 10
 AUTH_SIGNIN_FAILURE_WINDOW = 15 * 60
 """Seconds over which failed sign-ins are counted."""
 AUTH_SIGNIN_MAX_FAILURES = 5
-"""Failed sign-ins for one account within the window before it answers 429."""
+"""Failed sign-ins for one account from one client address within the window before that pair answers 429."""
 AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS = 20
 """Failed sign-ins from one client address within the window before it answers 429."""
+AUTH_SIGNIN_MAX_FAILURES_PER_ACCOUNT = 20
+"""Failed sign-ins for one account from all addresses within AUTH_SIGNIN_ACCOUNT_WINDOW before new addresses get 429."""
+AUTH_SIGNIN_ACCOUNT_WINDOW = 3600
+"""Seconds over which an account's failed sign-ins from all addresses are counted."""
+AUTH_SIGNIN_KNOWN_ADDRESS_TTL = 30 * 24 * 3600
+"""Seconds an address stays exempt from the account-wide limit after a successful sign-in from it."""
 AUTH_TOTP_ISSUER = "VideoForge"
 """Name authenticator apps show beside the account."""
 COGNITO_REDIRECT_URI = ""

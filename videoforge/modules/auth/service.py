@@ -98,28 +98,28 @@ def sign_in(session: Session, config: Mapping[str, Any], issuer: Issuer, email: 
     """Tokens for the right email, password (and TOTP code when on); the refusal never says which part was wrong."""
     now = now or utcnow()
     email = normalize_email(email)
-    window = int(config["AUTH_SIGNIN_FAILURE_WINDOW"])
-    account, place = throttle.account_key(email), throttle.address_key(address)
-    limits = {account: int(config["AUTH_SIGNIN_MAX_FAILURES"]),
-              place: int(config["AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS"])}
-    wait = throttle.retry_after(session, limits, window, now)
-    if wait is not None:
-        raise AuthFailure(429, f"Too many failed sign-ins; try again in {wait} seconds.",
-                          headers={"Retry-After": str(wait)})
     user = find_user(session, email)
+    known = user is not None and throttle.is_known(session, config, user.id, address, now)
+    # Counted before it is checked, so racing guesses cannot all slip under the limit (see the throttle module).
+    attempt = throttle.sign_in_attempt(session, config, email, address, known, now)
+    if attempt.wait is not None:
+        raise _too_many(f"Too many failed sign-ins; try again in {attempt.wait} seconds.", attempt.wait)
     if not password_matches(user.password_hash if user else None, password):
-        throttle.record_failure(session, [account, place], window, now)
         raise AuthFailure(401, SIGN_IN_FAILED)
     if user.totp_enabled:
         if not code:
+            throttle.withdraw(session, attempt)  # the password was right: not a failure
             raise AuthFailure(401, "Enter the code from your authenticator app.", {"mfa": "totp_required"})
         step = _checked(user, totp.check, user, code, keys_of(config), now)
-        if step is None:
-            throttle.record_failure(session, [account, place], window, now)
+        if step is None or not totp.claim(session, user, step):
             raise AuthFailure(401, "That authenticator code is not right.", {"code": "invalid"})
-        user.totp_last_step = step
-    throttle.forget(session, account)
+    throttle.withdraw(session, attempt, forget=throttle.pair_key(email, address))
+    throttle.remember(session, config, user.id, address, now)
     return issue_tokens(session, issuer, user, now=now)
+
+
+def _too_many(message: str, wait: int) -> AuthFailure:
+    return AuthFailure(429, message, headers={"Retry-After": str(wait)})
 
 
 def issue_tokens(session: Session, issuer: Issuer, user: User, family: str | None = None,
@@ -196,16 +196,13 @@ def disable_totp(session: Session, config: Mapping[str, Any], user: User, code: 
 
 
 def _check_code(session, config, user, code, action, now) -> None:
-    # Guessing codes with a stolen access token is throttled like guessing passwords.
-    key, window = f"totp:{user.id}", int(config["AUTH_SIGNIN_FAILURE_WINDOW"])
-    wait = throttle.retry_after(session, {key: int(config["AUTH_SIGNIN_MAX_FAILURES"])}, window, now)
-    if wait is not None:
-        raise AuthFailure(429, f"Too many wrong codes; try again in {wait} seconds.",
-                          headers={"Retry-After": str(wait)})
+    # Guessing codes with a stolen access token is throttled like guessing passwords, and counted before checking.
+    attempt = throttle.code_attempt(session, config, user.id, now)
+    if attempt.wait is not None:
+        raise _too_many(f"Too many wrong codes; try again in {attempt.wait} seconds.", attempt.wait)
     if not _checked(user, action, session, user, code, keys_of(config), now):
-        throttle.record_failure(session, [key], window, now)
         raise field_error(400, "code", "That authenticator code is not right.")
-    throttle.forget(session, key)
+    throttle.withdraw(session, attempt, forget=throttle.code_key(user.id))
 
 
 def _checked(user: User, action, *args):

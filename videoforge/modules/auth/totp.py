@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 import pyotp
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from videoforge.models import User, utcnow
@@ -37,6 +38,19 @@ def accepted_step(secret: str | None, code: str, last_step: int | None, now: dat
 def check(user: User, code: str, keys: Sequence[str], now: datetime) -> int | None:
     """`accepted_step` for the user's stored seed."""
     return accepted_step(seed(user, keys), code, user.totp_last_step, now)
+
+
+def claim(session: Session, user: User, step: int) -> bool:
+    """Mark `step` used unless a racing request used it (or a later one) first: a code signs in once.
+
+    One conditional UPDATE decides, so two sign-ins with the same code at once cannot both pass `check`'s test.
+    """
+    newer = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+    won = session.execute(update(User).where(User.id == user.id, newer).values(totp_last_step=step)
+                          .execution_options(synchronize_session=False)).rowcount == 1
+    if won:
+        user.totp_last_step = step  # the row has it already; keeps the loaded object in step
+    return won
 
 
 def seed(user: User, keys: Sequence[str]) -> str | None:

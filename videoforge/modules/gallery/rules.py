@@ -6,7 +6,7 @@ import os
 import unicodedata
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from videoforge.models import User, Video
@@ -104,6 +104,11 @@ def check_size(config: dict[str, Any], size: int) -> int:
 
 
 def check_quota(session: Session, config: dict[str, Any], user: User, size: int) -> None:
+    """Refuse an upload past the user's quota; the user stays locked until the caller commits the new video.
+
+    So parallel uploads by one user are checked one after another, each counting the videos committed before it.
+    """
+    _lock_owner(session, user)
     count, used = session.execute(
         select(func.count(Video.id), func.coalesce(func.sum(Video.source_size), 0)).where(Video.owner_id == user.id)
     ).one()
@@ -112,3 +117,15 @@ def check_quota(session: Session, config: dict[str, Any], user: User, size: int)
     if int(used) + size > int(config["QUOTA_BYTES"]):
         raise field_error(403, "size", f"This upload would take you to {int(used) + size} bytes, over your quota "
                                        f"of {config['QUOTA_BYTES']} ({used} used).")
+
+
+def _lock_owner(session: Session, user: User) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # The row lock serialises this user's uploads only; others' go on in parallel.
+        session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    else:
+        # SQLite has one writer per file: writing first takes its lock (waiting out the busy timeout) before the
+        # count reads. Reading first and writing later would fail at once with SQLITE_BUSY if another upload
+        # committed in between.
+        session.execute(update(User).where(User.id == user.id).values(sub=User.sub)
+                        .execution_options(synchronize_session=False))

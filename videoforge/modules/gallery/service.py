@@ -53,6 +53,12 @@ def part_count(video: Video) -> int:
     return math.ceil(video.source_size / video.part_size)
 
 
+def part_bytes(video: Video, number: int) -> int:
+    """The exact size of part `number`: the part size, the last one what remains."""
+    last = part_count(video)
+    return video.part_size if number < last else video.source_size - video.part_size * (last - 1)
+
+
 def create_upload(session: Session, storage: Storage, config: dict[str, Any], user: User,
                   data: dict[str, Any]) -> tuple[Video, dict[str, Any]]:
     """A new video awaiting its bytes, and how to send them (one PUT or a multipart plan)."""
@@ -83,7 +89,9 @@ def upload_plan(storage: Storage, config: dict[str, Any], video: Video) -> dict[
     """Freshly signed instructions for sending the video's bytes."""
     expires = int(config["UPLOAD_URL_EXPIRY"])
     if video.upload_id:
-        parts = [{"number": n, "url": storage.presign_part(video.source_key, video.upload_id, n, expires)}
+        # Each URL takes exactly its part's bytes: no part can hold more than planned (and counted in the quota).
+        parts = [{"number": n, "url": storage.presign_part(video.source_key, video.upload_id, n, part_bytes(video, n),
+                                                           expires)}
                  for n in range(1, part_count(video) + 1)]
         return {"multipart": {"upload_id": video.upload_id, "part_size": video.part_size, "parts": parts},
                 "expires_in": expires}
@@ -124,9 +132,9 @@ def _complete_multipart(storage: Storage, video: Video, sent: list[dict[str, Any
         shown = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
         raise field_error(409, "parts", f"Parts not uploaded yet: {shown}. Send them, then confirm again.")
     for number, part in listed.items():
-        want = video.part_size if number < expected else video.source_size - video.part_size * (expected - 1)
         if number > expected:
             raise field_error(409, "parts", f"Part {number} is beyond the {expected} parts of this upload.")
+        want = part_bytes(video, number)
         if part.size != want:
             raise field_error(409, "parts", f"Part {number} holds {part.size} bytes, not {want}; upload it again.")
     if sent:
@@ -167,11 +175,17 @@ def confirm_upload(session: Session, db: Any, storage: Storage, queue: Any, vide
             session.commit()
         raise field_error(409, "size", f"Storage holds {size} bytes, but the upload declared {video.source_size}; "
                                        "send the file again.")
+    # From here the local store refuses new bytes for the key. An S3 presigned PUT cannot be revoked, so the
+    # ETag is recorded and the worker transcodes exactly these bytes or none.
+    held = storage.seal(video.source_key)
+    if held is None or held.size != video.source_size:
+        raise field_error(409, "upload", "The stored file changed while the upload was being confirmed; "
+                                         "confirm again.")
     now = utcnow()
     won = session.execute(
         update(Video).where(Video.id == video.id, Video.status == "awaiting_upload").values(
             status="queued", upload_id=None, queued_at=now, updated_at=now, progress=0.0, stage=None,
-            error=None, request_id=request_id)
+            error=None, request_id=request_id, source_etag=held.etag)
     ).rowcount
     message = outbox.write(session, queue, outbox.transcode_message(video.id, request_id)) if won else None
     session.commit()
@@ -213,11 +227,6 @@ def relay_after_commit(db: Any, queue: Any, message_id: int) -> None:
 
 # --- the library -------------------------------------------------------------------------------
 
-def can_see(video: Video, user: User | None) -> bool:
-    return video.visibility in ("public", "unlisted") or (
-        user is not None and (video.owner_id == user.id or user.is_admin))
-
-
 def can_change(video: Video, user: User | None) -> bool:
     return user is not None and (video.owner_id == user.id or user.is_admin)
 
@@ -225,7 +234,7 @@ def can_change(video: Video, user: User | None) -> bool:
 def video_for_viewer(session: Session, video_id: str, user: User | None) -> Video:
     """The video if this viewer may see it; otherwise 404 (a private video's existence never leaks)."""
     video = session.get(Video, video_id, options=[selectinload(Video.assets)])
-    if video is None or not can_see(video, user):
+    if video is None or not video.visible_to(user):
         raise not_found()
     return video
 
@@ -267,7 +276,7 @@ def update_video(session: Session, config: dict[str, Any], video: Video, changes
     if "description" in changes:
         video.description = clean_description(config, changes["description"])
     if "visibility" in changes:
-        video.visibility = clean_visibility(changes["visibility"])
+        video.change_visibility(clean_visibility(changes["visibility"]))  # revokes playback links handed out
     session.commit()
     return video
 

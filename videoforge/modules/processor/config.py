@@ -38,3 +38,11 @@ WORK_DIR = ""
 """Scratch folder for sources and ffmpeg output; empty means the system temporary folder."""
 CLOUDWATCH_ENDPOINT_URL = ""
 """CloudWatch endpoint override (tests, compatible servers)."""
+FFMPEG_CPU_PER_SECOND = 10.0
+"""CPU seconds (all threads together) one ffmpeg may use per second of source; the ladder measured 1.8-3.6."""
+FFMPEG_CPU_MIN_SECONDS = 120
+"""CPU seconds any ffmpeg or ffprobe may use whatever the duration (probing, posters, short clips)."""
+FFMPEG_MEMORY_MB = 0
+"""Data memory (RLIMIT_DATA) of one ffmpeg in MiB; 0 means 1536 + 384 per CPU (x264's threads grow with cores)."""
+FFMPEG_FILE_MB = 1024
+"""Largest file one ffmpeg may write, in MiB (RLIMIT_FSIZE); a 4 s 1080p segment is about 3 MiB."""

@@ -9,13 +9,11 @@ Safari/iOS (10+), ExoPlayer and VLC all play fMP4 HLS (EXT-X-VERSION 7).
 from __future__ import annotations
 
 import collections
-import ctypes
 import os
 import selectors
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -23,9 +21,12 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from videoforge.modules.processor.colour import SDR_TAGS
+from videoforge.modules.processor.inputs import source_input
 from videoforge.modules.processor.ladder import Rung
+from videoforge.modules.processor.limits import Limits, exited, reap, spawn
 from videoforge.modules.processor.playlists import Segment, parse_variant
 from videoforge.modules.processor.probe import SourceInfo
+from videoforge.modules.processor.reasons import scrub_paths
 
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg_%05d.m4s"
@@ -83,7 +84,7 @@ def build_ladder_command(
     cmd = [
         "ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error",
         "-progress", "pipe:1", "-nostats",
-        "-i", str(source_path),
+        *source_input(source_path, source.format_name),
         "-filter_complex", _filter_graph(ladder, source.video_stream, source.to_sdr()),
     ]
     for index, rung in enumerate(ladder):
@@ -181,11 +182,13 @@ def transcode_ladder(
     on_progress: ProgressCallback | None = None,
     on_segment: SegmentCallback | None = None,
     stall_seconds: float = 120.0,
+    limits: Limits = Limits(),
     **encoder_options,
 ) -> None:
     """Build the command and run it: the whole ladder, published as it grows."""
     cmd = build_ladder_command(source_path, out_dir, source, ladder, **encoder_options)
-    run_ladder(cmd, out_dir, source.duration, [r.name for r in ladder], on_progress, on_segment, stall_seconds)
+    run_ladder(cmd, out_dir, source.duration, [r.name for r in ladder], on_progress, on_segment, stall_seconds,
+               limits=limits)
 
 
 def run_ladder(
@@ -197,11 +200,13 @@ def run_ladder(
     on_segment: SegmentCallback | None = None,
     stall_seconds: float = 120.0,
     poll_seconds: float = 0.25,
+    limits: Limits = Limits(),
 ) -> None:
-    """Run a ladder command; report progress (at most once a second) and finished segments in order.
+    """Run a ladder command under `limits`; report progress (at most once a second) and finished segments in order.
 
     Raises TranscodeStalled if ffmpeg neither advances nor finishes a segment for `stall_seconds`
-    (it is killed first), TranscodeFailed if it exits with an error. Callback errors kill ffmpeg too.
+    (it is killed first), LimitExceeded if it ran out of CPU time, memory or file size, TranscodeFailed
+    if it exits with another error. Callback errors kill ffmpeg too.
     """
     out = Path(out_dir)
     for name in rung_names:
@@ -210,18 +215,19 @@ def run_ladder(
         (out / name).mkdir(parents=True)
     watcher = _SegmentWatcher(out, rung_names, on_segment)
     reporter = _ProgressReporter(duration, on_progress)
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-    )
+    proc = spawn(cmd, limits, duration, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stderr_tail: collections.deque[str] = collections.deque(maxlen=15)
     drain = threading.Thread(target=_drain, args=(proc.stderr, stderr_tail), daemon=True)
     drain.start()
     try:
         _watch(proc, reporter, watcher, stall_seconds, poll_seconds)
         drain.join(timeout=5)
+        cpu_used = reap(proc)
+        limits.check(proc.returncode, cpu_used, duration, "\n".join(stderr_tail))
         if proc.returncode != 0:
-            raise TranscodeFailed(_failure_reason(proc.returncode, stderr_tail))
+            # The tail names the source and the work folder: scrubbed, as it becomes the video's error.
+            source = cmd[cmd.index("-i") + 1].removeprefix("file:") if "-i" in cmd else None
+            raise TranscodeFailed(scrub_paths(_failure_reason(proc.returncode, stderr_tail), source=source, work=out))
         watcher.poll()
         unfinished = watcher.unfinished()
         if unfinished:
@@ -260,7 +266,7 @@ def _watch_with(selector, proc, reporter, watcher, stall_seconds: float, poll_se
             time.sleep(poll_seconds)
         if watcher.poll():
             last_advance = time.monotonic()
-        if proc.poll() is not None and not stdout_open:
+        if not stdout_open and exited(proc):  # not reaped yet: run_ladder reads what it used first
             return
         if time.monotonic() - last_advance > stall_seconds:
             proc.send_signal(signal.SIGKILL)
@@ -336,12 +342,6 @@ class _SegmentWatcher:
 
     def unfinished(self) -> list[str]:
         return [name for name, ended in self.ended.items() if not ended]
-
-
-def _die_with_parent() -> None:
-    # If the worker is killed outright (OOM, SIGKILL), its ffmpeg must not burn the CPU on alone.
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _drain(stream, tail: collections.deque) -> None:

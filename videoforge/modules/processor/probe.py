@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from videoforge.modules.processor.colour import is_hdr, to_sdr
+from videoforge.modules.processor.inputs import NotAllowed, demuxer_of, probe_input
+from videoforge.modules.processor.limits import Limits, run
+from videoforge.modules.processor.reasons import scrub_paths
 
 MAX_DURATION = 4 * 3600.0
 """Longest source accepted, in seconds."""
@@ -82,27 +86,30 @@ def probe(
     max_duration: float = MAX_DURATION,
     max_pixels: int = MAX_PIXELS,
     timeout: float = 60.0,
+    limits: Limits = Limits(),
 ) -> SourceInfo:
-    """Describe the source at `path`, or raise UnplayableSource saying what is wrong with it."""
-    report = _ffprobe(Path(path), timeout)
+    """Describe the source at `path`, or raise UnplayableSource saying what is wrong with it.
+
+    Only the demuxers of the ingest allow-list may open it (inputs.py): a playlist, manifest or file list
+    is refused before it can name any other file.
+    """
+    report = _ffprobe(Path(path), timeout, limits)
     return source_info(report, max_duration=max_duration, max_pixels=max_pixels)
 
 
-def _ffprobe(path: Path, timeout: float) -> dict:
+def _ffprobe(path: Path, timeout: float, limits: Limits) -> dict:
     if not path.is_file():
         raise UnplayableSource("the uploaded file is missing")
     if path.stat().st_size == 0:
         raise UnplayableSource("the uploaded file is empty")
-    cmd = [
-        "ffprobe", "-v", "error", "-print_format", "json",
-        "-show_format", "-show_streams", str(path),
-    ]
+    cmd = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", *probe_input(path)]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        done = run(cmd, limits, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise UnplayableSource("the file could not be read in time (damaged or not a video)") from None
     if done.returncode != 0:
-        raise UnplayableSource(_reason_from_ffprobe_error(done.stderr, _looks_like_mp4(path)))
+        reason = _reason_from_ffprobe_error(done.stderr, _looks_like_mp4(path))
+        raise UnplayableSource(scrub_paths(reason, source=path))
     return json.loads(done.stdout or "{}")
 
 
@@ -114,6 +121,12 @@ def _looks_like_mp4(path: Path) -> bool:
 
 
 def _reason_from_ffprobe_error(stderr: str, looks_like_mp4: bool) -> str:
+    refused = _REFUSED_FORMAT.search(stderr)
+    if refused:
+        found = refused.group(1).strip()
+        if found in _STILL_IMAGE_FORMATS or found.endswith("_pipe"):
+            return "a still image, not a video"
+        return f"not a video file (its format, {found}, is not accepted)"
     text = stderr.lower()
     if "moov atom not found" in text:
         if not looks_like_mp4:
@@ -141,6 +154,10 @@ def source_info(report: dict, max_duration: float = MAX_DURATION, max_pixels: in
     format_name = fmt.get("format_name", "")
     if format_name in _STILL_IMAGE_FORMATS or format_name.endswith("_pipe"):
         raise UnplayableSource("a still image, not a video")
+    try:
+        demuxer_of(format_name)
+    except NotAllowed:
+        raise UnplayableSource(f"not a video file (its format, {format_name or 'unknown'}, is not accepted)") from None
 
     coded_w, coded_h = int(video.get("width") or 0), int(video.get("height") or 0)
     if coded_w <= 0 or coded_h <= 0:
@@ -189,6 +206,8 @@ def _audio_fields(audio: dict) -> dict:
 
 
 _STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe"}
+# ffmpeg names the demuxer it probed in the log prefix of its refusal: "[hls @ 0x55d0...] Format not on whitelist".
+_REFUSED_FORMAT = re.compile(r"\[([^\]@]+) @ 0x[0-9a-f]+\] Format not on whitelist")
 
 
 def _rotation(video: dict) -> int:

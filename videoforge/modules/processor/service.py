@@ -18,9 +18,12 @@ from videoforge.models import REJECTED, MediaAsset, Video, utcnow
 from videoforge.modules.processor.artwork import make_poster, make_storyboard
 from videoforge.modules.processor.encode import TranscodeFailed, transcode_ladder
 from videoforge.modules.processor.ladder import Rung, plan_ladder
+from videoforge.modules.processor.limits import LimitExceeded, Limits
 from videoforge.modules.processor.probe import SourceInfo, UnplayableSource, probe
 from videoforge.modules.processor.publish import Publisher, codecs_of, content_type_of, processed_prefix
+from videoforge.modules.processor.reasons import scrub_paths
 from videoforge.ports.queue import Message
+from videoforge.ports.storage import ObjectChanged, ObjectStat
 
 log = logging.getLogger("videoforge.processor")
 
@@ -29,6 +32,8 @@ TRANSCODE_SHARE = 90.0
 """Per cent of the progress bar the ladder fills; poster, storyboard and publishing the rest."""
 WORKABLE = ("queued", "processing")
 """Video statuses a job message still has work for; any other makes the message a no-op."""
+SOURCE_CHANGED = "the source changed after it was confirmed; upload it again"
+"""Why a video fails whose stored source is no longer the one confirmed (replaced through its upload URL)."""
 
 
 class JobCancelled(Exception):
@@ -75,9 +80,9 @@ def handle_message(job: Job, message: Message) -> str:
         started = time.monotonic()
         try:
             transcode(job, video_id)
-        except UnplayableSource as exc:
+        except (UnplayableSource, LimitExceeded) as exc:  # no retry can help either
             log.info("not playable: %s", exc.reason, extra=extra)
-            fail_video(job.db, video_id, exc.reason, stage=REJECTED)
+            fail_video(job.db, video_id, describe_error(exc), stage=REJECTED)
             job.queue.delete(message)
             return "failed"
         except JobCancelled:
@@ -117,9 +122,9 @@ def retry_delay(base: int, attempts: int) -> int:
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line a person can read."""
+    """One line a person can read, naming no path on the worker (the video's owner reads it)."""
     reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
-    return reason[:1000]
+    return scrub_paths(reason)[:1000]
 
 
 def transcode(job: Job, video_id: str) -> None:
@@ -127,15 +132,18 @@ def transcode(job: Job, video_id: str) -> None:
     cfg = job.config
     with tempfile.TemporaryDirectory(dir=cfg.get("WORK_DIR") or None, prefix=f"vf-{video_id[:8]}-") as scratch:
         work = Path(scratch)
-        source_key = start_video(job.db, video_id)
+        source_key, confirmed = start_video(job.db, video_id)
         source_path = work / "source"
         try:
-            job.storage.download_file(source_key, str(source_path))
+            job.storage.download_file(source_key, str(source_path), expect=confirmed)
         except FileNotFoundError:
             raise UnplayableSource("the uploaded file is missing from storage: upload it again") from None
+        except ObjectChanged:  # no retry can bring the confirmed bytes back
+            raise UnplayableSource(SOURCE_CHANGED) from None
         _check(job)
         set_stage(job.db, video_id, "probing", 1.0)
-        info = probe(source_path, max_duration=float(cfg.get("MAX_DURATION", 4 * 3600)))
+        limits = Limits.from_config(cfg)
+        info = probe(source_path, max_duration=float(cfg.get("MAX_DURATION", 4 * 3600)), limits=limits)
         rungs = plan_ladder(info, heights=tuple(int(h) for h in cfg.get("LADDER_HEIGHTS", (1080, 720, 480, 360))))
         reset_outputs(job, video_id, info)
         publisher = Publisher(job.storage, video_id, rungs, info.has_audio, work / "publish",
@@ -145,7 +153,7 @@ def transcode(job: Job, video_id: str) -> None:
             transcode_ladder(
                 source_path, work / "hls", info, rungs,
                 on_progress=ProgressWriter(job, video_id), on_segment=_cancellable(job, publisher.add),
-                stall_seconds=float(cfg.get("STALL_SECONDS", 120)),
+                stall_seconds=float(cfg.get("STALL_SECONDS", 120)), limits=limits,
                 preset=cfg.get("X264_PRESET", "veryfast"), segment_seconds=int(cfg.get("SEGMENT_SECONDS", 4)))
         except BaseException:
             publisher.abort()
@@ -154,10 +162,10 @@ def transcode(job: Job, video_id: str) -> None:
         _check(job)
         set_stage(job.db, video_id, "artwork", TRANSCODE_SHARE + 2)
         prefix = processed_prefix(video_id)
-        poster = make_poster(source_path, info, work / "poster.jpg")
+        poster = make_poster(source_path, info, work / "poster.jpg", limits=limits)
         # The lowest rung's 2 s keyframes are enough for tiles, and far cheaper than decoding the source.
         sprite, vtt = make_storyboard(work / "hls" / rungs[0].name / "index.m3u8", info, work / "storyboard",
-                                      keyframes_only=True)
+                                      keyframes_only=True, limits=limits)
         artwork = {"poster": (f"{prefix}/poster.jpg", poster), "storyboard": (f"{prefix}/storyboard.jpg", sprite),
                    "thumbnails": (f"{prefix}/storyboard.vtt", vtt)}
         for key, path in artwork.values():
@@ -196,13 +204,15 @@ class ProgressWriter:
 
 # --- the video row through a job ----------------------------------------------------------------
 
-def start_video(db, video_id: str) -> str:
-    """Mark the video processing (one more attempt) and return its source key."""
+def start_video(db, video_id: str) -> tuple[str, ObjectStat | None]:
+    """Mark the video processing (one more attempt); its source key, and the source its confirm recorded
+    (None for videos confirmed before ETags were recorded)."""
     with db.session() as session:
         video = session.get(Video, video_id)
         video.status, video.stage, video.progress = "processing", "downloading", 0.0
         video.started_at, video.attempts = utcnow(), (video.attempts or 0) + 1
-        return video.source_key
+        confirmed = ObjectStat(size=video.source_size, etag=video.source_etag) if video.source_etag else None
+        return video.source_key, confirmed
 
 
 def set_stage(db, video_id: str, stage: str, progress: float) -> None:

@@ -23,19 +23,44 @@ def _video_for_viewer(video_id: str):
         abort(404, message="No such video.")
 
 
+def _token(video) -> str:
+    return tokens.issue(current_app.config["SECRET_KEY"], video.id, video.access_epoch,
+                        int(current_app.config["PLAYBACK_URL_EXPIRY"]))
+
+
 def _video_for_player(video_id: str, token: str | None):
-    """Players carry the playback token; API callers may use their bearer token instead."""
-    if tokens.check(current_app.config["SECRET_KEY"], video_id, token):
-        video = get_session().get(service.Video, video_id)
-        if video is not None:
-            return video
-    return _video_for_viewer(video_id)
+    """Players carry the playback token; API callers may use their bearer token instead. Returns the video and the
+    token its playlists hand on: the one given while it checks (so refetching never extends it), else a fresh one."""
+    video = service.video_for_token(get_session(), current_app.config["SECRET_KEY"], video_id, token)
+    if video is not None:
+        return video, token
+    video = _video_for_viewer(video_id)
+    return video, _token(video)
 
 
-def _presigner():
+def _rungs_to_play(video) -> list[service.Rendition]:
+    """The rungs to serve, or 404: whatever a failed video published before failing is never served."""
+    if not video.playable:
+        abort(404, message="This video failed: there is nothing to play." if video.status == "failed"
+              else "Nothing playable yet: the lowest rung has not been published.")
+    return service.renditions(video)
+
+
+def _presigner(video):
+    """Media URLs cannot be recalled once handed out, so they live only as long as watching this video needs."""
     storage = get_storage(current_app)
-    expiry = current_app.config["PLAYBACK_URL_EXPIRY"]
+    config = current_app.config
+    expiry = service.segment_url_expiry(video.duration, int(config["PLAYBACK_URL_EXPIRY"]),
+                                        int(config["SEGMENT_URL_MARGIN"]))
     return lambda key: storage.presign_get(key, expiry)
+
+
+def _stored_text(key: str, version: str, cacheable: bool) -> str:
+    storage = get_storage(current_app)
+    try:
+        return _cache().get(key, version, lambda k: storage.read_bytes(k).decode(), cacheable=cacheable)
+    except FileNotFoundError:  # a retry's reset_outputs removed it between our query and the read
+        abort(404, message="This playlist is being replaced by a new transcode; load the video again.")
 
 
 def _cache() -> service.PlaylistCache:
@@ -61,22 +86,20 @@ class PlaybackInfo(MethodView):
     def get(self, video_id: str):
         """Playback info: status, signed poster, playlist and thumbnail URLs, renditions."""
         video = _video_for_viewer(video_id)
-        session = get_session()
-        rungs = service.renditions(session, video.id)
-        expiry = current_app.config["PLAYBACK_URL_EXPIRY"]
-        token = tokens.issue(current_app.config["SECRET_KEY"], video.id, expiry)
-        presign = _presigner()
-        poster = service.asset_key(session, video.id, "poster")
-        has_vtt = service.asset_key(session, video.id, "thumbnails") is not None
+        playable = video.playable  # a failed video: its status and error, no link to anything it left behind
+        rungs = service.renditions(video) if playable else []
+        token, presign = _token(video), _presigner(video)
+        poster = service.asset_of(video, "poster") if playable else None
+        has_vtt = playable and service.asset_of(video, "thumbnails") is not None
         base = f"/api/streaming/videos/{video.id}"
         return {
-            "id": video.id, "title": video.title, "status": video.status, "playable": bool(rungs),
+            "id": video.id, "title": video.title, "status": video.status, "playable": playable,
             "progress": video.progress, "stage": video.stage, "error": video.error,
             "duration": video.duration, "width": video.width, "height": video.height,
-            "poster_url": presign(poster) if poster else None,
+            "poster_url": presign(poster.key) if poster else None,
             "thumbnails_url": _public(f"{base}/thumbnails.vtt?token={token}") if has_vtt else None,
-            "master_url": _public(f"{base}/master.m3u8?token={token}") if rungs else None,
-            "expires_in": expiry,
+            "master_url": _public(f"{base}/master.m3u8?token={token}") if playable else None,
+            "expires_in": int(current_app.config["PLAYBACK_URL_EXPIRY"]),
             "renditions": [r.__dict__ for r in rungs],
         }
 
@@ -85,15 +108,11 @@ class PlaybackInfo(MethodView):
 class MasterPlaylist(MethodView):
     @blp.arguments(PlaylistQuerySchema, location="query")
     @blp.response(200, content_type=HLS_TYPE)
-    @blp.alt_response(404, description="No such video, or nothing playable yet")
+    @blp.alt_response(404, description="No such video, failed, or nothing playable yet")
     def get(self, args, video_id: str):
         """Master playlist of the published rungs (players pass the playback token)."""
-        video = _video_for_player(video_id, args["token"])
-        rungs = service.renditions(get_session(), video.id)
-        if not rungs:
-            abort(404, message="Nothing playable yet: the lowest rung has not been published.")
-        token = args["token"] or tokens.issue(current_app.config["SECRET_KEY"], video.id,
-                                              current_app.config["PLAYBACK_URL_EXPIRY"])
+        video, token = _video_for_player(video_id, args["token"])
+        rungs = _rungs_to_play(video)
         text = service.master_playlist(rungs, lambda name: f"{name}/index.m3u8?token={token}")
         return _playlist_response(text, growing=not all(r.complete for r in rungs))
 
@@ -102,33 +121,32 @@ class MasterPlaylist(MethodView):
 class VariantPlaylist(MethodView):
     @blp.arguments(PlaylistQuerySchema, location="query")
     @blp.response(200, content_type=HLS_TYPE)
-    @blp.alt_response(404, description="No such video or rung")
+    @blp.alt_response(404, description="No such video or rung, or failed")
     def get(self, args, video_id: str, rung: str):
         """One rung's playlist, every segment URL signed with a short expiry."""
-        video = _video_for_player(video_id, args["token"])
+        video, _ = _video_for_player(video_id, args["token"])
         try:
-            found = service.rung_named(service.renditions(get_session(), video.id), rung)
+            found = service.rung_named(_rungs_to_play(video), rung)
         except service.NotFound:
             abort(404, message=f"No rung {rung!r} for this video.")
-        storage = get_storage(current_app)
-        text = _cache().get(found.key, lambda key: storage.read_bytes(key).decode(), cacheable=found.complete)
+        text = _stored_text(found.key, found.version, cacheable=found.complete)
         folder = found.key.rsplit("/", 1)[0]
-        return _playlist_response(service.signed_variant(text, folder, _presigner()), growing=not found.complete)
+        return _playlist_response(service.signed_variant(text, folder, _presigner(video)), growing=not found.complete)
 
 
 @blp.route("/videos/<video_id>/thumbnails.vtt")
 class Thumbnails(MethodView):
     @blp.arguments(PlaylistQuerySchema, location="query")
     @blp.response(200, content_type="text/vtt")
-    @blp.alt_response(404, description="No such video or no thumbnails yet")
+    @blp.alt_response(404, description="No such video, failed, or no thumbnails yet")
     def get(self, args, video_id: str):
         """WebVTT storyboard track for seek-bar previews, sprite URLs signed."""
-        video = _video_for_player(video_id, args["token"])
-        key = service.asset_key(get_session(), video.id, "thumbnails")
-        if key is None:
+        video, _ = _video_for_player(video_id, args["token"])
+        _rungs_to_play(video)  # the storyboard goes with the ladder: a failed video serves neither
+        asset = service.asset_of(video, "thumbnails")
+        if asset is None:
             abort(404, message="No thumbnails yet.")
-        storage = get_storage(current_app)
-        text = _cache().get(key, lambda k: storage.read_bytes(k).decode(), cacheable=True)
-        folder = key.rsplit("/", 1)[0]
-        return _playlist_response(service.signed_thumbnails(text, folder, _presigner()), growing=False,
+        text = _stored_text(asset.key, service.version_of(asset), cacheable=True)
+        folder = asset.key.rsplit("/", 1)[0]
+        return _playlist_response(service.signed_thumbnails(text, folder, _presigner(video)), growing=False,
                                   content_type="text/vtt; charset=utf-8")

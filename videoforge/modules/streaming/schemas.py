@@ -1,6 +1,8 @@
 """Streaming schemas: playback info and its renditions."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from videoforge.modules.streaming.tokens import MAX_LENGTH
 
 
 class RenditionSchema(Schema):
@@ -16,7 +18,7 @@ class PlaybackSchema(Schema):
     id = fields.String()
     title = fields.String()
     status = fields.String(metadata={"description": "awaiting_upload, queued, processing, ready or failed"})
-    playable = fields.Boolean(metadata={"description": "True once the lowest rung has its first segment"})
+    playable = fields.Boolean(metadata={"description": "True once the lowest rung is out, and never when failed"})
     progress = fields.Float()
     stage = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
@@ -26,9 +28,10 @@ class PlaybackSchema(Schema):
     poster_url = fields.String(allow_none=True)
     thumbnails_url = fields.String(allow_none=True)
     master_url = fields.String(allow_none=True)
-    expires_in = fields.Integer(metadata={"description": "Seconds the signed URLs stay valid"})
+    expires_in = fields.Integer(metadata={"description": "Seconds the playback token stays valid (unless revoked)"})
     renditions = fields.List(fields.Nested(RenditionSchema))
 
 
 class PlaylistQuerySchema(Schema):
-    token = fields.String(load_default=None, metadata={"description": "Playback token from the playback info"})
+    token = fields.String(load_default=None, validate=validate.Length(max=MAX_LENGTH),
+                          metadata={"description": "Playback token from the playback info"})

@@ -8,10 +8,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from videoforge.models import MediaAsset, User, Video
+from videoforge.modules.streaming import tokens
 from videoforge.modules.streaming.playlists import sign_playlist, sign_vtt
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -31,34 +31,56 @@ class Rendition:
     codecs: str | None
     complete: bool
     key: str
+    version: str
+    """Which transcode wrote it: a retry re-creates the row, so the last attempt's cached playlist is never reused."""
 
 
 def watchable_video(session: Session, video_id: str, viewer: User | None) -> Video:
-    """The video if the viewer may watch it: the owner and admins always, anyone when public or unlisted."""
+    """The video if the viewer may watch it (Video.visible_to); NotFound otherwise, so private ones never leak."""
     if not _ID.match(video_id or ""):
         raise NotFound()
     video = session.get(Video, video_id)
-    if video is None:
+    if video is None or not video.visible_to(viewer):
         raise NotFound()
-    if video.visibility in ("public", "unlisted"):
-        return video
-    if viewer is not None and (viewer.id == video.owner_id or viewer.is_admin):
-        return video
-    raise NotFound()
+    return video
 
 
-def renditions(session: Session, video_id: str) -> list[Rendition]:
+def video_for_token(session: Session, secret: str, video_id: str, token: str | None) -> Video | None:
+    """The video a playback token grants, or None: malformed, expired, signed before an access change, or deleted."""
+    if not token or not _ID.match(video_id or ""):
+        return None
+    video = session.get(Video, video_id)
+    if video is None or not tokens.check(secret, video.id, video.access_epoch, token):
+        return None
+    return video
+
+
+def version_of(asset: MediaAsset) -> str:
+    # The id alone could repeat (SQLite reuses the highest rowid once it is deleted); with its creation time it cannot.
+    return f"{asset.id}@{asset.created_at.timestamp() if asset.created_at else ''}"
+
+
+def renditions(video: Video) -> list[Rendition]:
     """Published rungs, lowest first; a growing rung counts once its playlist exists."""
-    rows = session.scalars(select(MediaAsset).where(MediaAsset.video_id == video_id,
-                                                    MediaAsset.kind == "variant")).all()
-    found = [Rendition(a.rung, a.width, a.height, a.bitrate, a.codecs, a.complete, a.key) for a in rows]
+    found = [Rendition(a.rung, a.width, a.height, a.bitrate, a.codecs, a.complete, a.key, version_of(a))
+             for a in video.assets if a.kind == "variant"]
     return sorted(found, key=lambda r: (r.bandwidth or 0, r.height or 0))
 
 
-def asset_key(session: Session, video_id: str, kind: str) -> str | None:
-    """Storage key of a single asset (poster, storyboard, thumbnails) if the processor made it."""
-    return session.scalars(select(MediaAsset.key).where(MediaAsset.video_id == video_id,
-                                                        MediaAsset.kind == kind)).first()
+def asset_of(video: Video, kind: str) -> MediaAsset | None:
+    """A single asset (poster, storyboard, thumbnails) if the processor made it."""
+    return next((a for a in video.assets if a.kind == kind), None)
+
+
+def segment_url_expiry(duration: float | None, ceiling: int, margin: int) -> int:
+    """Seconds a signed segment URL lives: twice the video's length plus `margin`, never past `ceiling`.
+
+    Twice the length lets a viewer pause for as long as the video runs; the margin covers a short clip's pauses.
+    An unknown length gets the ceiling.
+    """
+    if not duration or duration <= 0:
+        return int(ceiling)
+    return int(min(ceiling, 2 * duration + margin))
 
 
 def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str]) -> str:
@@ -100,23 +122,20 @@ class PlaylistCache:
 
     def __init__(self, capacity: int = 512):
         self.capacity = capacity
-        self._items: OrderedDict[str, str] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str, load: Callable[[str], str], cacheable: bool) -> str:
+    def get(self, key: str, version: str, load: Callable[[str], str], cacheable: bool) -> str:
+        """The text of `key` as written by the transcode `version`; only a finished one is kept."""
+        item = (key, version)
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
+            if item in self._items:
+                self._items.move_to_end(item)
+                return self._items[item]
         text = load(key)
         if cacheable:
             with self._lock:
-                self._items[key] = text
+                self._items[item] = text
                 while len(self._items) > self.capacity:
                     self._items.popitem(last=False)
         return text
-
-    def forget_prefix(self, prefix: str) -> None:
-        with self._lock:
-            for key in [k for k in self._items if k.startswith(prefix)]:
-                del self._items[key]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import posixpath
 import re
 import secrets
 import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from videoforge.ports.storage import InvalidParts, NoSuchUpload, PresignedPut, StorageError, UploadedPart
+from videoforge.ports.storage import (InvalidParts, NoSuchUpload, ObjectChanged, ObjectStat, PresignedPut, Sealed,
+                                      StorageError, UploadedPart)
+from videoforge.ports.storage import local_files as files
+from videoforge.ports.storage.local_files import CHUNK, bare, quoted_md5
 from videoforge.ports.storage.signing import UrlSigner, quote_key
 
-CHUNK = 1024 * 1024
 MAX_PART_SIZE = 5 * 1024**3  # S3's own limit per part
 MAX_PARTS = 10_000
 MULTIPART_DIR = ".multipart"
@@ -44,10 +47,6 @@ class InvalidKey(StorageError, ValueError):
     """A key that could escape the store's folder or hide among its own files."""
 
 
-class SizeMismatch(StorageError):
-    """The bytes sent differ from the size the URL was signed for."""
-
-
 def content_type_of(key: str) -> str:
     """The Content-Type a stored object is served with, from its extension."""
     suffix = os.path.splitext(key)[1].lower()
@@ -71,15 +70,6 @@ def check_key(key: str) -> str:
             # Also refuses "..", "." and hidden names: temp files and the multipart folder live there.
             raise InvalidKey(f"key {key!r} has an empty, relative or hidden path segment")
     return key
-
-
-def quoted_md5(digest: str) -> str:
-    """An ETag as S3 writes it for single-part objects: the hex MD5 in double quotes."""
-    return f'"{digest}"'
-
-
-def _bare(etag: str) -> str:
-    return etag.strip().strip('"').lower()
 
 
 class LocalStorage:
@@ -138,18 +128,20 @@ class LocalStorage:
         (folder / "key").write_text(key)
         return upload_id
 
-    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str:
+    def presign_part(self, key: str, upload_id: str, number: int, size: int, expires_in: int) -> str:
         check_key(key)
         if not 1 <= number <= MAX_PARTS:
             raise ValueError(f"part number must be 1..{MAX_PARTS}")
-        return self._url(key, self.signer.query("PUT", key, expires_in, upload=upload_id, part=number))
+        if not 0 < size <= MAX_PART_SIZE:
+            raise ValueError(f"part size must be 1..{MAX_PART_SIZE} bytes")
+        return self._url(key, self.signer.query("PUT", key, expires_in, size=size, upload=upload_id, part=number))
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         folder = self._upload_dir(key, upload_id)
         parts = []
         for entry in sorted(folder.glob("*.part")):
             number = int(entry.stem)
-            parts.append(UploadedPart(number=number, etag=self._part_etag(entry), size=entry.stat().st_size))
+            parts.append(UploadedPart(number=number, etag=files.part_etag(entry), size=entry.stat().st_size))
         return parts
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
@@ -159,25 +151,29 @@ class LocalStorage:
         numbers = [number for number, _ in parts]
         if numbers != sorted(set(numbers)):
             raise InvalidParts("parts must be listed once each, in ascending order")
-        files = []
+        chosen = []
         for number, etag in parts:
             part = folder / f"{number:05d}.part"
             if not part.is_file():
                 raise InvalidParts(f"part {number} has not been uploaded")
-            if _bare(self._part_etag(part)) != _bare(etag):
-                raise InvalidParts(f"part {number} has ETag {self._part_etag(part)}, not {etag}")
-            files.append(part)
+            if bare(files.part_etag(part)) != bare(etag):
+                raise InvalidParts(f"part {number} has ETag {files.part_etag(part)}, not {etag}")
+            chosen.append(part)
         target = self.path_of(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._temp_beside(target)
+        tmp = files.temp_beside(target)
+        # The whole object's MD5, as for a single PUT, so the ETag can always be recomputed from the bytes alone.
+        md5 = hashlib.md5(usedforsecurity=False)
         try:
             with open(tmp, "wb") as out:
-                for part in files:
+                for part in chosen:
                     with open(part, "rb") as src:
-                        shutil.copyfileobj(src, out, CHUNK)
+                        for chunk in iter(lambda: src.read(CHUNK), b""):
+                            md5.update(chunk)
+                            out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(tmp, target)
+            files.install(tmp, target, quoted_md5(md5.hexdigest()))
         finally:
             tmp.unlink(missing_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
@@ -193,17 +189,41 @@ class LocalStorage:
         path = self.path_of(key)
         return path.stat().st_size if path.is_file() else None
 
+    def stat(self, key: str) -> ObjectStat | None:
+        target = self.path_of(key)
+        try:
+            with open(target, "rb") as src:
+                return files.stat_open(target, src)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def seal(self, key: str) -> ObjectStat | None:
+        return files.seal(self.path_of(key))
+
     def upload_file(self, key: str, path: str, content_type: str) -> None:
         target = self.path_of(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "rb") as src:
-            self._write_atomic(target, src, size=os.fstat(src.fileno()).st_size)
+            files.write_atomic(target, src, size=os.fstat(src.fileno()).st_size)
 
-    def download_file(self, key: str, path: str) -> None:
+    def download_file(self, key: str, path: str, expect: ObjectStat | None = None) -> None:
         source = self.path_of(key)
-        if not source.is_file():
-            raise FileNotFoundError(f"no object {key!r}")
-        shutil.copyfile(source, path)
+        if expect is None:
+            if not source.is_file():
+                raise FileNotFoundError(f"no object {key!r}")
+            shutil.copyfile(source, path)
+            return
+        try:
+            src = open(source, "rb")
+        except (IsADirectoryError, NotADirectoryError):
+            raise FileNotFoundError(f"no object {key!r}") from None
+        with src:  # objects are replaced by rename, never rewritten: the open file is one object throughout
+            held = files.stat_open(source, src)
+            if held.size != expect.size or bare(held.etag) != bare(expect.etag):
+                raise ObjectChanged(f"{key!r} holds {held.size} bytes with ETag {held.etag}, "
+                                    f"not {expect.size} bytes with ETag {expect.etag}")
+            with open(path, "wb") as out:
+                shutil.copyfileobj(src, out, CHUNK)
 
     def read_bytes(self, key: str) -> bytes:
         source = self.path_of(key)
@@ -218,12 +238,17 @@ class LocalStorage:
         if not base.is_dir() or base == self.root / MULTIPART_DIR:
             return 0
         deleted = 0
-        for folder, dirs, files in os.walk(base, topdown=False):
-            for name in files:
+        for folder, _dirs, names in os.walk(base, topdown=False):
+            for name in names:
                 path = Path(folder, name)
                 key = path.relative_to(self.root).as_posix()
-                if name.startswith(".") or not key.startswith(prefix):
+                if name.startswith("."):
+                    owner = files.sidecar_owner(name)
+                    if owner and posixpath.join(posixpath.dirname(key), owner).startswith(prefix):
+                        path.unlink(missing_ok=True)  # an object's ETag record and seal go with it, uncounted
                     continue  # in-flight temp files belong to a PUT that renames them itself
+                if not key.startswith(prefix):
+                    continue
                 path.unlink(missing_ok=True)
                 deleted += 1
             if Path(folder) != self.root:
@@ -236,66 +261,24 @@ class LocalStorage:
     # --- what the storage blueprint needs -----------------------------------------------------
 
     def receive_object(self, key: str, stream: BinaryIO, size: int) -> str:
-        """Write a PUT body of exactly `size` bytes as `key`, atomically; its quoted-MD5 ETag."""
+        """Write a PUT body of exactly `size` bytes as `key`, atomically, unless sealed; its quoted-MD5 ETag."""
         target = self.path_of(key)
+        if files.is_sealed(target):  # refused before a byte is read; checked again at the rename
+            raise Sealed(f"{key!r} was confirmed; its bytes can no longer be replaced")
         target.parent.mkdir(parents=True, exist_ok=True)
-        return self._write_atomic(target, stream, size=size)
+        return files.write_atomic(target, stream, size=size, upload=True)
 
-    def receive_part(self, key: str, upload_id: str, number: int, stream: BinaryIO) -> str:
-        """Store one part of a multipart upload (replacing an earlier try); its quoted-MD5 ETag."""
+    def receive_part(self, key: str, upload_id: str, number: int, stream: BinaryIO, size: int) -> str:
+        """Store one part of exactly `size` bytes (replacing an earlier try); its quoted-MD5 ETag."""
         folder = self._upload_dir(key, upload_id)
         if not 1 <= number <= MAX_PARTS:
             raise ValueError(f"part number must be 1..{MAX_PARTS}")
+        if not 0 < size <= MAX_PART_SIZE:
+            raise ValueError(f"part size must be 1..{MAX_PART_SIZE} bytes")
         part = folder / f"{number:05d}.part"
         part.with_suffix(".etag").unlink(missing_ok=True)
-        etag = self._write_atomic(part, stream, limit=MAX_PART_SIZE)
-        sidecar = self._temp_beside(part)
+        etag = files.write_atomic(part, stream, size=size)
+        sidecar = files.temp_beside(part)
         sidecar.write_text(etag)
         os.replace(sidecar, part.with_suffix(".etag"))
         return etag
-
-    # --- internals ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _temp_beside(target: Path) -> Path:
-        # Same folder as the target, so the final rename is atomic; hidden, so listings skip it.
-        return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-
-    def _write_atomic(self, target: Path, stream: BinaryIO, size: int | None = None, limit: int | None = None) -> str:
-        """Stream to a temp file beside `target`, check the byte count, fsync and rename; never a half object."""
-        cap = size if size is not None else limit
-        tmp = self._temp_beside(target)
-        md5 = hashlib.md5(usedforsecurity=False)
-        total = 0
-        try:
-            with open(tmp, "xb") as out:
-                while True:
-                    # Read one byte past the cap so an oversized body is noticed without reading all of it.
-                    want = CHUNK if cap is None else min(CHUNK, cap + 1 - total)
-                    chunk = stream.read(want) if want > 0 else b""
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if cap is not None and total > cap:
-                        raise SizeMismatch(f"more than the {cap} bytes this URL accepts")
-                    md5.update(chunk)
-                    out.write(chunk)
-                if size is not None and total != size:
-                    raise SizeMismatch(f"received {total} bytes, the URL was signed for {size}")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return quoted_md5(md5.hexdigest())
-
-    @staticmethod
-    def _part_etag(part: Path) -> str:
-        try:
-            return part.with_suffix(".etag").read_text()
-        except FileNotFoundError:
-            md5 = hashlib.md5(usedforsecurity=False)
-            with open(part, "rb") as src:
-                for chunk in iter(lambda: src.read(CHUNK), b""):
-                    md5.update(chunk)
-            return quoted_md5(md5.hexdigest())

@@ -9,8 +9,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from flask_smorest import abort
 
 from videoforge.errors import error_body
-from videoforge.ports.storage import NoSuchUpload, get_storage
-from videoforge.ports.storage.local import MAX_PART_SIZE, InvalidKey, LocalStorage, SizeMismatch, content_type_of
+from videoforge.ports.storage import NoSuchUpload, Sealed, get_storage
+from videoforge.ports.storage.local import InvalidKey, LocalStorage, content_type_of
+from videoforge.ports.storage.local_files import SizeMismatch
 from videoforge.ports.storage.signing import SignatureError
 
 blp = Blueprint("storage", __name__)
@@ -59,24 +60,27 @@ def get_object(key: str):
 
 @blp.route("/<path:key>", methods=["PUT"])
 def put_object(key: str):
-    """Receive a whole object (exactly the signed size) or one multipart part, atomically."""
+    """Receive a whole object or one multipart part, each of exactly the signed size, atomically."""
     storage = _local()
     params = _verified(storage, "PUT", key)
+    if "size" not in params:
+        abort(403, message="Storage URL refused: it names no size (signed before sizes were bound; ask for a new one).")
     try:
+        size = int(params["size"])
+        if request.content_length is not None and request.content_length != size:
+            abort(400, message=f"Content-Length is {request.content_length}; this URL accepts exactly {size} bytes.",
+                  errors={"size": [f"expected {size} bytes"]})
+        # One byte of slack: the writer reads one past the size to notice an oversized body, and servers that
+        # terminate the input (gunicorn) make reading past max_content_length a 413 even for an exact body.
+        request.max_content_length = size + 1
         if "upload" in params:
-            request.max_content_length = MAX_PART_SIZE + 1
-            etag = storage.receive_part(key, params["upload"], int(params.get("part", 0)), request.stream)
+            etag = storage.receive_part(key, params["upload"], int(params.get("part", 0)), request.stream, size)
         else:
-            size = int(params["size"])
-            if request.content_length is not None and request.content_length != size:
-                abort(400, message=f"Content-Length is {request.content_length}; this URL accepts exactly {size} bytes.",
-                      errors={"size": [f"expected {size} bytes"]})
-            # One byte of slack: the writer reads one past the size to notice an oversized body, and servers that
-            # terminate the input (gunicorn) make reading past max_content_length a 413 even for an exact body.
-            request.max_content_length = size + 1
             etag = storage.receive_object(key, request.stream, size)
     except SizeMismatch as exc:
         abort(400, message=f"Upload refused: {exc}.", errors={"size": [str(exc)]})
+    except Sealed:
+        abort(409, message="Upload refused: this video's upload was confirmed; its file can no longer be replaced.")
     except NoSuchUpload as exc:
         abort(404, message=f"{exc}; it was completed or aborted.")
     except (KeyError, ValueError) as exc:

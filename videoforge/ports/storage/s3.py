@@ -8,11 +8,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from videoforge.ports.storage import InvalidParts, NoSuchUpload, PresignedPut, StorageError, UploadedPart
+from videoforge.ports.storage import (InvalidParts, NoSuchUpload, ObjectChanged, ObjectStat, PresignedPut,
+                                      StorageError, UploadedPart)
 from videoforge.ports.storage.sigv4 import QueryPresigner
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _BAD_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
+CHUNK = 1024 * 1024
 
 
 def _code(exc: ClientError) -> str:
@@ -65,7 +67,8 @@ class S3Storage:
         return cls(client, config["S3_BUCKET"], presigner)
 
     def presign_put(self, key: str, size: int, content_type: str, expires_in: int) -> PresignedPut:
-        url = self.presigner.presign("PUT", self.bucket, key, expires_in)
+        # Content-Length is signed: S3 refuses (403) a body of any other size, as local storage does.
+        url = self.presigner.presign("PUT", self.bucket, key, expires_in, content_length=size)
         return PresignedPut(url=url, headers={"Content-Type": content_type})
 
     def presign_get(self, key: str, expires_in: int) -> str:
@@ -75,9 +78,9 @@ class S3Storage:
         answer = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)
         return answer["UploadId"]
 
-    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str:
+    def presign_part(self, key: str, upload_id: str, number: int, size: int, expires_in: int) -> str:
         params = {"partNumber": number, "uploadId": upload_id}
-        return self.presigner.presign("PUT", self.bucket, key, expires_in, params=params)
+        return self.presigner.presign("PUT", self.bucket, key, expires_in, params=params, content_length=size)
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         latest: dict[int, dict] = {}
@@ -125,16 +128,42 @@ class S3Storage:
                 return None
             raise
 
+    def stat(self, key: str) -> ObjectStat | None:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                return None
+            raise
+        return ObjectStat(size=head["ContentLength"], etag=_quoted(head["ETag"]))
+
+    def seal(self, key: str) -> ObjectStat | None:
+        # A presigned PUT cannot be revoked before it expires: the guard is download_file's If-Match.
+        return self.stat(key)
+
     def upload_file(self, key: str, path: str, content_type: str) -> None:
         self.client.upload_file(path, self.bucket, key, ExtraArgs={"ContentType": content_type})
 
-    def download_file(self, key: str, path: str) -> None:
+    def download_file(self, key: str, path: str, expect: ObjectStat | None = None) -> None:
         try:
-            self.client.download_file(self.bucket, key, path)
+            if expect is None:
+                self.client.download_file(self.bucket, key, path)
+                return
+            # One GET with If-Match, so the check and the bytes are the same response. (s3transfer sends
+            # If-Match only on some of its paths, depending on its version and the object's size.)
+            body = self.client.get_object(Bucket=self.bucket, Key=key, IfMatch=_quoted(expect.etag))["Body"]
+            with open(path, "wb") as out:
+                for chunk in body.iter_chunks(CHUNK):
+                    out.write(chunk)
+                received = out.tell()
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 raise FileNotFoundError(f"no object {key!r}") from None
+            if _code(exc) in ("PreconditionFailed", "412"):
+                raise ObjectChanged(f"{key!r} no longer has ETag {expect.etag}") from None
             raise
+        if received != expect.size:  # a cut-off download of the right object: worth another try, not a failure
+            raise StorageError(f"downloaded {received} of the {expect.size} bytes of {key!r}")
 
     def read_bytes(self, key: str) -> bytes:
         try:

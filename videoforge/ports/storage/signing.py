@@ -20,6 +20,9 @@ class SignatureError(Exception):
 
 
 _plain = re.compile(r"[A-Za-z0-9/_.~-]+").fullmatch  # keys that need no quoting (all of ours)
+# An expiry as query() writes it: bounded ASCII digits, checked before int() (which takes "٣", " 3" or "3_0",
+# and refuses more than 4,300 digits), so only the exact signed form verifies.
+_expiry = re.compile(r"[0-9]{1,12}").fullmatch
 
 
 def quote_key(key: str) -> str:
@@ -69,10 +72,9 @@ class UrlSigner:
         raw_expires = args.get(EXPIRES)
         if not signature or not raw_expires:
             raise SignatureError("the URL is not signed")
-        try:
-            expires = int(raw_expires)
-        except ValueError:
-            raise SignatureError("the URL's expiry is malformed") from None
+        if not _expiry(raw_expires):
+            raise SignatureError("the URL's expiry is malformed")
+        expires = int(raw_expires)
         params = {name: args[name] for name in SIGNED_PARAMS if name in args}
         expected = self._mac(method, key, expires, params)
         if not hmac.compare_digest(expected, signature):

@@ -93,13 +93,15 @@ def _stamp_of(now: _dt.datetime | int | float) -> tuple[int, str]:
 class _Context:
     """Everything about a URL that does not depend on the object key, for one signing second."""
 
-    __slots__ = ("url_head", "url_tail", "cr_head", "cr_tail", "sts_inner", "outer", "auth_pairs", "auth_query")
+    __slots__ = ("url_head", "url_tail", "cr_head", "cr_tail", "cr_headers", "sts_inner", "outer", "auth_pairs",
+                 "auth_query")
 
-    def __init__(self, url_head, url_tail, cr_head, cr_tail, sts_inner, outer, auth_pairs, auth_query):
+    def __init__(self, url_head, url_tail, cr_head, cr_tail, cr_headers, sts_inner, outer, auth_pairs, auth_query):
         self.url_head = url_head  # "https://host/bucket/"
         self.url_tail = url_tail  # "?X-Amz-...&X-Amz-Signature="
         self.cr_head = cr_head  # sha256 state over "GET\n/bucket/"
         self.cr_tail = cr_tail  # b"\n<query>\nhost:...\n\nhost\nUNSIGNED-PAYLOAD"
+        self.cr_headers = cr_headers  # b"host:...\n\n<signed header names>\nUNSIGNED-PAYLOAD"
         self.sts_inner = sts_inner  # HMAC inner state already fed the string-to-sign head
         self.outer = outer
         self.auth_pairs = auth_pairs  # encoded (key, value) auth params, for requests with extra params
@@ -118,7 +120,9 @@ class QueryPresigner:
     upload_part URLs carry no x-amz-checksum-* / x-amz-sdk-checksum-algorithm (checked on 1.44.8, both
     settings; the tests keep checking). A checksum of the empty body baked into a PUT URL would make
     every real upload fail anyway. Callers who want S3 to verify a checksum (botocore's
-    ChecksumAlgorithm/ChecksumSHA256 Params become signed headers) are out of scope: only Host is signed.
+    ChecksumAlgorithm/ChecksumSHA256 Params become signed headers) are out of scope: only Host is signed,
+    and Content-Length when asked (as botocore signs a ContentLength Param). That binds a PUT URL to one body
+    size: a browser sets Content-Length from the body, so a body of any other size fails the signature.
 
     Differences from botocore, by design: endpoint_url defaults to the regional AWS endpoint
     (botocore's own default resolution is not mirrored), and virtual-hosted addressing refuses buckets
@@ -223,7 +227,7 @@ class QueryPresigner:
     # --- signing --------------------------------------------------------------------------------
 
     def _context(
-        self, method: str, bucket: str, expires_in: int, stamp: str, creds: FrozenCredentials
+        self, method: str, bucket: str, expires_in: int, stamp: str, creds: FrozenCredentials, signed: str
     ) -> _Context:
         if method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
@@ -239,7 +243,7 @@ class QueryPresigner:
             ("X-Amz-Credential", f"{creds.access_key}/{scope}"),
             ("X-Amz-Date", stamp),
             ("X-Amz-Expires", expires_in),
-            ("X-Amz-SignedHeaders", "host"),
+            ("X-Amz-SignedHeaders", signed),
         ]
         if creds.token is not None:
             auth.append(("X-Amz-Security-Token", creds.token))
@@ -258,7 +262,8 @@ class QueryPresigner:
             netloc, host, bucket_path = self._netloc, self._host, "/" + quote(bucket, safe=_QUERY_SAFE)
 
         cr_head = hashlib.sha256(f"{method}\n{bucket_path}/".encode())
-        cr_tail = f"\n{canonical_query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD".encode()
+        cr_headers = f"host:{host}\n\n{signed}\nUNSIGNED-PAYLOAD".encode()
+        cr_tail = f"\n{canonical_query}\n".encode() + cr_headers
         inner, outer = self._pads_for(creds.secret_key, date)
         sts_inner = inner.copy()
         sts_inner.update(f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n".encode())
@@ -267,6 +272,7 @@ class QueryPresigner:
             url_tail=f"?{auth_query}&X-Amz-Signature=",
             cr_head=cr_head,
             cr_tail=cr_tail,
+            cr_headers=cr_headers,
             sts_inner=sts_inner,
             outer=outer,
             auth_pairs=auth_pairs,
@@ -281,13 +287,15 @@ class QueryPresigner:
         expires_in: int,
         params: Mapping[str, Any] | None = None,
         now: Now = None,
+        content_length: int | None = None,
     ) -> str:
         """A presigned URL for `method` on `bucket`/`key`, valid `expires_in` seconds from `now` (default: the clock).
 
         `params` are extra query parameters by their wire names (e.g. {"partNumber": 3, "uploadId": u}
         for upload_part, {"response-content-disposition": ...} for a GET); they are signed and appear
         in the URL in the order given, as botocore emits them in the order of its Params.
-        Only the Host header is signed, as in botocore's URLs for get_object, put_object and upload_part.
+        Only the Host header is signed, as in botocore's URLs for get_object, put_object and upload_part;
+        with `content_length`, Content-Length too (botocore's URL when its Params carry that ContentLength).
         """
         second, stamp = self._stamp(now)
         if second != self._creds_second and not self._static:
@@ -296,15 +304,20 @@ class QueryPresigner:
         state = self._contexts
         if state[0] != stamp or state[1] is not creds:
             state = self._contexts = (stamp, creds, {})
-        ctx = state[2].get((method, bucket, expires_in))
+        if content_length is not None and (isinstance(content_length, bool) or not isinstance(content_length, int)
+                                           or content_length < 0):
+            raise ValueError(f"content_length must be a whole number of bytes, not {content_length!r}")
+        signed = "host" if content_length is None else "content-length;host"
+        ctx = state[2].get((method, bucket, expires_in, signed))
         if ctx is None:
-            ctx = state[2][(method, bucket, expires_in)] = self._context(method, bucket, expires_in, stamp, creds)
+            ctx = state[2][(method, bucket, expires_in, signed)] = self._context(
+                method, bucket, expires_in, stamp, creds, signed)
 
         if not isinstance(key, str) or not key:
             raise ValueError("key must be a non-empty string")
         path = key if _plain_key(key) else quote(key, safe=_KEY_SAFE)
-        if params:
-            return self._presign_with_params(ctx, path, params)
+        if params or content_length is not None:
+            return self._presign_with_params(ctx, path, params or {}, content_length)
         canonical = ctx.cr_head.copy()
         canonical.update(path.encode())
         canonical.update(ctx.cr_tail)
@@ -314,7 +327,8 @@ class QueryPresigner:
         outer.update(inner.digest())
         return ctx.url_head + path + ctx.url_tail + outer.hexdigest()
 
-    def _presign_with_params(self, ctx: _Context, path: str, params: Mapping[str, Any]) -> str:
+    def _presign_with_params(self, ctx: _Context, path: str, params: Mapping[str, Any],
+                             content_length: int | None = None) -> str:
         pairs = _encode_query(params.items())
         for name, _ in pairs:
             if name.startswith("X-Amz-"):
@@ -323,12 +337,12 @@ class QueryPresigner:
         canonical_query = "&".join(f"{k}={v}" for k, v in sorted(pairs + ctx.auth_pairs))
         canonical = ctx.cr_head.copy()
         canonical.update(path.encode())
-        # cr_tail starts with "\n<auth-only query>\n"; swap that query for the merged one.
-        tail = ctx.cr_tail.split(b"\n", 2)[2]
-        canonical.update(f"\n{canonical_query}\n".encode() + tail)
+        # Canonical headers are sorted by name: content-length comes before host.
+        length = b"" if content_length is None else f"content-length:{content_length}\n".encode()
+        canonical.update(f"\n{canonical_query}\n".encode() + length + ctx.cr_headers)
         inner = ctx.sts_inner.copy()
         inner.update(canonical.hexdigest().encode())
         outer = ctx.outer.copy()
         outer.update(inner.digest())
-        operation_query = "&".join(f"{k}={v}" for k, v in pairs)
-        return f"{ctx.url_head}{path}?{operation_query}&{ctx.auth_query}&X-Amz-Signature={outer.hexdigest()}"
+        operation_query = "".join(f"{k}={v}&" for k, v in pairs)
+        return f"{ctx.url_head}{path}?{operation_query}{ctx.auth_query}&X-Amz-Signature={outer.hexdigest()}"
