@@ -2,19 +2,28 @@
 # Build one target per function from the repository root:
 #   docker build -f docker/lambda.Dockerfile --target gallery   -t videoforge/gallery .
 #   docker build -f docker/lambda.Dockerfile --target streaming -t videoforge/streaming .
-# Lambda runs the code as its own unprivileged user; the task root is read-only at run time.
+# Lambda runs the code as its own unprivileged user; the task root is read-only at run time and /tmp is the one
+# writable place, so the instance folder lives there (with local sign-in, give AUTH_JWKS_URL: a Lambda verifies
+# the gateway's tokens, it never signs its own).
 
 FROM public.ecr.aws/lambda/python:3.11 AS wheel
 WORKDIR /src
-COPY setup.cfg pyproject.toml README.md ./
+# Dependencies from setup.cfg alone first: a code change then rebuilds only the small VideoForge wheel.
+COPY setup.cfg ./
+RUN python -c "import configparser; c = configparser.ConfigParser(); c.read('setup.cfg'); print(c['options']['install_requires'])" > requirements.txt \
+ && pip wheel --no-cache-dir --wheel-dir /deps -r requirements.txt
+COPY pyproject.toml README.md ./
 COPY videoforge ./videoforge
 COPY entrypoints ./entrypoints
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /app .
 
 FROM public.ecr.aws/lambda/python:3.11 AS runtime
-ENV VIDEOFORGE_AUTO_MIGRATE=false VIDEOFORGE_WORKER_IN_PROCESS=false VIDEOFORGE_LOG_FORMAT=json
-COPY --from=wheel /wheels /wheels
-RUN pip install --no-cache-dir --target "${LAMBDA_TASK_ROOT}" /wheels/*.whl && rm -rf /wheels
+ENV VIDEOFORGE_AUTO_MIGRATE=false VIDEOFORGE_WORKER_IN_PROCESS=false VIDEOFORGE_LOG_FORMAT=json \
+    VIDEOFORGE_INSTANCE_PATH=/tmp/videoforge
+COPY --from=wheel /deps /deps
+RUN pip install --no-cache-dir --no-index --target "${LAMBDA_TASK_ROOT}" /deps/*.whl && rm -rf /deps
+COPY --from=wheel /app /app
+RUN pip install --no-cache-dir --no-index --no-deps --target "${LAMBDA_TASK_ROOT}" /app/*.whl && rm -rf /app
 
 FROM runtime AS streaming
 ENV VIDEOFORGE_MODULES=streaming

@@ -5,18 +5,28 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.live_server import LiveServer
 from tests.moto import moto_endpoint, moto_server  # noqa: F401 - session fixtures for every test
+from tests.need import need
 from tests.servers import weed_s3  # noqa: F401 - one signature-checking S3 server per session
 from videoforge import create_app
 from videoforge.db import Base
 from videoforge.identity.tokens import mint_tokens
 
+DEPLOY_TESTS = Path(__file__).resolve().parent / "deploy"
 PG_ADMIN_URL = os.environ.get("VIDEOFORGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/deploy is a `deploy` test, so `make test-fast` can leave them all out."""
+    for item in items:
+        if DEPLOY_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.deploy)
 
 
 def _pg_reachable() -> str | None:
@@ -26,7 +36,7 @@ def _pg_reachable() -> str | None:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # any driver error: report it as the skip reason
+    except Exception as exc:  # noqa: BLE001 - any driver error: report it as the skip reason
         return f"PostgreSQL at {PG_ADMIN_URL} unreachable: {type(exc).__name__}: {exc}"[:300]
 
 
@@ -36,10 +46,7 @@ def throwaway_pg_database(prefix: str):
     Skips with the reason where no server is reachable, except on CI, where the server must be there.
     """
     reason = _pg_reachable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)  # on CI the server must be there: never skip silently
-        pytest.skip(reason)
+    need(reason is None, reason or "")
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.need import need
+
 DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -109,11 +111,7 @@ class MotoServer:
 def moto_server():
     """The running MotoServer (for `.reset()`); most tests want `moto_endpoint`."""
     server = MotoServer()
-    if not server.binary:
-        message = "moto_server not installed (pip install 'moto[server]')"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need(server.binary, "moto_server not installed (pip install 'moto[server]')")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in DUMMY_AWS_ENV.items():
             patch.setenv(name, value)

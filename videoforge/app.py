@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from videoforge.config import CORE_DEFAULTS, defaults_of, layered, validate
 from videoforge.db import Database, close_session
@@ -38,36 +39,30 @@ API_DEFAULTS = {
 }
 
 
-def create_app(**overrides: Any) -> Flask:
-    """Build an app serving the modules the config enables; a config error stops here with one line."""
+def create_app(default_log_format: str = "json", **overrides: Any) -> Flask:
+    """Build an app serving the modules the config enables; a config error stops here with one line.
+
+    `default_log_format` applies when LOG_FORMAT is empty: `videoforge run` in a terminal asks for `text`.
+    """
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("VIDEOFORGE_INSTANCE_PATH")
     first = layered(CORE_DEFAULTS, overrides)
     modules = select_modules(first["MODULES"], first["REMOTE_MODULES"])
-    defaults = dict(CORE_DEFAULTS)
-    for module in modules:
-        if module.config is not None:
-            for key, value in defaults_of(module.config).items():
-                defaults.setdefault(key, value)
-    config = layered(defaults, overrides)
+    config = layered(_defaults_with(modules), overrides)
     validate(config)
     resolve_secrets(config)
 
-    app = Flask("videoforge", static_folder=None, instance_path=os.path.abspath(instance_path) if instance_path else None,
-                instance_relative_config=True)
+    app = Flask("videoforge", static_folder=None, instance_relative_config=True,
+                instance_path=os.path.abspath(instance_path) if instance_path else None)
     for key, value in API_DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.update(config)
     app.config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(app.instance_path)
     app.extensions["videoforge.modules"] = {m.name: m for m in modules}
-    configure_logging(config["LOG_FORMAT"], config["LOG_LEVEL"])
+    configure_logging(config["LOG_FORMAT"] or default_log_format, config["LOG_LEVEL"])
     install_request_ids(app)
 
     if any(m.needs_database for m in modules):
-        url = config["DATABASE_URL"] or "sqlite:///" + os.path.join(app.instance_path, "videoforge.db")
-        os.makedirs(app.instance_path, exist_ok=True)
-        app.config["DATABASE_URL"] = url
-        app.extensions["videoforge.db"] = Database(url)
-        app.teardown_appcontext(close_session)
+        _open_database(app)
 
     from videoforge.identity.setup import init_identity
 
@@ -90,7 +85,35 @@ def create_app(**overrides: Any) -> Flask:
     for module in modules:
         if module.setup is not None:
             module.setup(app)
+    _trust_proxies(app, int(config["TRUSTED_PROXY_HOPS"]))
     return app
+
+
+def _defaults_with(modules: list[Module]) -> dict[str, Any]:
+    """The core's defaults, then each enabled module's (config.py) for the keys the core leaves out."""
+    defaults = dict(CORE_DEFAULTS)
+    for module in modules:
+        if module.config is not None:
+            for key, value in defaults_of(module.config).items():
+                defaults.setdefault(key, value)
+    return defaults
+
+
+def _open_database(app: Flask) -> None:
+    """The app's Database (DATABASE_URL, else a SQLite file in the instance folder) and its request sessions."""
+    url = app.config["DATABASE_URL"] or "sqlite:///" + os.path.join(app.instance_path, "videoforge.db")
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["DATABASE_URL"] = url
+    app.extensions["videoforge.db"] = Database(url)
+    app.teardown_appcontext(close_session)
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    if hops > 0:
+        # Only behind that many proxies of ours are X-Forwarded-For (counted from the right), -Proto and -Host
+        # believed: the client address sign-in throttles and rate limits count, and the scheme and host URLs are
+        # built on when PUBLIC_URL is unset (videoforge/urls.py). Outermost, so every layer sees them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _mount(app: Flask, api: Api, module: Module) -> None:

@@ -17,10 +17,18 @@ log = logging.getLogger("videoforge.cli")
 
 def _app_factory():
     try:
-        return create_app()
+        return create_app(default_log_format=_default_log_format())
     except ConfigError as exc:
         click.echo(f"configuration error: {exc}", err=True)
         sys.exit(2)
+
+
+def _default_log_format() -> str:
+    """Text for the development server in a terminal, where a person reads it; JSON for every other process
+    (gunicorn, Lambda, workers, commands), whose lines a log pipeline reads. LOG_FORMAT, when set, wins."""
+    ctx = click.get_current_context(silent=True)
+    serving = ctx is not None and ctx.info_name == "run"
+    return "text" if serving and sys.stderr.isatty() else "json"
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_version_option=False)

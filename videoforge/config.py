@@ -47,12 +47,36 @@ QUEUE_VISIBILITY_TIMEOUT = 120
 """Seconds a received job stays hidden before it is redelivered (the worker extends it while working)."""
 QUEUE_MAX_RECEIVES = 3
 """Receives after which a job is dead-lettered."""
+MAIL_BACKEND = "local"
+"""Mail adapter: `local` (an .eml file per message in MAIL_PATH, and a log line), `smtp` or `ses`."""
+MAIL_FROM = ""
+"""From address of account mail, e.g. `VideoForge <no-reply@video.example.org>`; required for smtp and ses."""
+MAIL_PATH = ""
+"""Folder of the local mail backend; empty means `mail/` in the instance folder."""
+SMTP_HOST = ""
+"""Mail server for the smtp backend."""
+SMTP_PORT = 587
+"""Its port (587 is the submission port, with STARTTLS)."""
+SMTP_STARTTLS = True
+"""Upgrade the connection with STARTTLS (the certificate and name are checked) before logging in and sending."""
+SMTP_USERNAME = ""
+"""Login name on the mail server; empty sends without logging in."""
+SMTP_PASSWORD = ""
+"""Its password (use a `secretsmanager:` reference)."""
+SMTP_TIMEOUT = 10.0
+"""Seconds to wait for the mail server at each step."""
+SES_REGION = ""
+"""Region of Amazon SES for the ses backend; empty means the AWS SDK's usual lookup."""
+SES_ENDPOINT_URL = ""
+"""SES endpoint override (compatible servers, tests)."""
+SES_CONFIGURATION_SET = ""
+"""SES configuration set to send with (event publishing, dedicated IPs); empty sends without one."""
 AUTH_BACKEND = "local"
 """Identity provider: `local` (embedded issuer) or `cognito`."""
 AUTH_ISSUER = ""
 """`iss` of local tokens; empty means the app's public URL + /api/auth."""
 AUTH_SIGNING_KEY = ""
-"""PEM private key of the local issuer (may be `secretsmanager:<id>`); empty means one created in the instance folder."""
+"""PEM private key of the local issuer (may be `secretsmanager:<id>`); empty: one made in the instance folder."""
 AUTH_RETIRED_PUBLIC_KEYS: list[str] = []
 """PEM public keys of retired signing keys, kept in the JWKS until their tokens expire."""
 AUTH_JWKS_URL = ""
@@ -65,6 +89,9 @@ AUTH_CLIENT_ID = "videoforge-web"
 """Client id that local tokens carry and the verifier requires."""
 AUTH_ADMIN_EMAILS: list[str] = []
 """Emails that get the `admin` group when their local account is created."""
+AUTH_EMAIL_VERIFICATION = "optional"
+"""Local accounts' email check: `required` (no uploads until verified), `optional` (a link is mailed) or `off`.
+Core, not the auth module's: the gallery, in any process, refuses uploads by it (the token's `email_verified`)."""
 COGNITO_REGION = ""
 """Region of the Cognito user pool."""
 COGNITO_USER_POOL_ID = ""
@@ -77,8 +104,10 @@ COGNITO_ISSUER = ""
 """Issuer override (default: derived from region and pool id)."""
 COGNITO_DOMAIN = ""
 """Hosted UI domain, e.g. https://example.auth.us-east-1.amazoncognito.com."""
-PUBLIC_URL = "http://127.0.0.1:5000"
-"""Base URL browsers reach this app at; local signed URLs and the local issuer use it."""
+PUBLIC_URL = ""
+"""Base URL browsers reach this app at; empty means the scheme and host of each request (see videoforge/urls.py)."""
+TRUSTED_PROXY_HOPS = 0
+"""Proxies in front of this process (an ALB is 1) whose X-Forwarded-For/-Proto/-Host entries are believed."""
 CORS_ORIGINS: list[str] = []
 """Origins allowed to call the API from a browser (the same origin needs none)."""
 CSP_EXTRA_SOURCES: list[str] = []
@@ -87,8 +116,11 @@ CONTENT_SECURITY_POLICY = ""
 """The web client's whole Content-Security-Policy, replacing the one derived from storage and sign-in settings."""
 WORKER_IN_PROCESS = True
 """Run processor workers inside the web process (all-in-one); ignored without the processor module."""
-LOG_FORMAT = "json"
-"""`json` lines or `text`."""
+WORKER_HEARTBEAT_SECONDS = 10.0
+"""How often a worker process refreshes its row in the workers table; three missed beats and it counts as gone.
+A core setting: the gallery reads the same registry (estimated starts) in processes that load no processor."""
+LOG_FORMAT = ""
+"""`json` lines or `text`; empty means text for `videoforge run` in a terminal, JSON everywhere else."""
 LOG_LEVEL = "INFO"
 """Root log level."""
 SECRET_KEY = ""
@@ -112,11 +144,22 @@ BACKENDS = {
     "STORAGE_BACKEND": ("local", "s3"),
     "QUEUE_BACKEND": ("sql", "sqs"),
     "AUTH_BACKEND": ("local", "cognito"),
-    "LOG_FORMAT": ("json", "text"),
+    "AUTH_EMAIL_VERIFICATION": ("required", "optional", "off"),
+    "MAIL_BACKEND": ("local", "smtp", "ses"),
+    "LOG_FORMAT": ("", "json", "text"),
 }
 URL_KEYS = ("PUBLIC_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
             "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN", "AUTH_JWKS_URL",
-            "SECRETS_ENDPOINT_URL")
+            "SECRETS_ENDPOINT_URL", "SES_ENDPOINT_URL")
+REQUIRED_WITH = (
+    ("S3_BUCKET", "STORAGE_BACKEND", ("s3",)),
+    ("SQS_QUEUE_URL", "QUEUE_BACKEND", ("sqs",)),
+    ("MAIL_FROM", "MAIL_BACKEND", ("smtp", "ses")),
+    ("SMTP_HOST", "MAIL_BACKEND", ("smtp",)),
+    ("COGNITO_USER_POOL_ID", "AUTH_BACKEND", ("cognito",)),
+    ("COGNITO_CLIENT_ID", "AUTH_BACKEND", ("cognito",)),
+)
+"""(key, backend key, backends): the key must be set when the backend key names one of those backends."""
 
 
 class ConfigError(Exception):
@@ -135,34 +178,43 @@ def read_settings_file(path: str) -> dict[str, Any]:
     return {k: v for k, v in runpy.run_path(path).items() if k.isupper()}
 
 
-def parse_env_value(key: str, raw: str, default: Any) -> Any:
+def parse_env_value(key: str, raw: str, default: object) -> object:
     """Parse one environment string into the type of its default."""
     try:
-        if isinstance(default, bool):
-            lowered = raw.strip().lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError(raw)
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-        if isinstance(default, dict):
-            pairs = [p.split("=", 1) for p in raw.split(",") if p.strip()]
-            if any(len(p) != 2 for p in pairs):
-                raise ValueError(raw)
-            return {name.strip(): value.strip() for name, value in pairs}
-        if isinstance(default, (list, tuple)):
-            items = [p.strip() for p in raw.split(",") if p.strip()]
-            if default and all(isinstance(d, int) for d in default):
-                return [int(i) for i in items]
-            return items
+        return _parsed_like(raw, default)
     except ValueError:
         kind = type(default).__name__
         raise ConfigError(f"{ENV_PREFIX}{key}: {raw!r} is not a valid {kind}") from None
+
+
+def _parsed_like(raw: str, default: object) -> object:
+    """`raw` as the type of `default`: bool, int, float, `name=value,...` dict, comma-separated list; ValueError."""
+    if isinstance(default, bool):
+        return _parsed_bool(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, dict):
+        pairs = [p.split("=", 1) for p in raw.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError(raw)
+        return {name.strip(): value.strip() for name, value in pairs}
+    if isinstance(default, (list, tuple)):
+        items = [p.strip() for p in raw.split(",") if p.strip()]
+        if default and all(isinstance(d, int) for d in default):
+            return [int(i) for i in items]
+        return items
     return raw
+
+
+def _parsed_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
 
 
 def layered(defaults: dict[str, Any], overrides: dict[str, Any], environ=os.environ) -> dict[str, Any]:
@@ -183,27 +235,23 @@ def validate(config: dict[str, Any]) -> None:
     """Stop start-up with one clear line for an unknown backend or a malformed URL."""
     for key, allowed in BACKENDS.items():
         if config.get(key) not in allowed:
-            raise ConfigError(f"{ENV_PREFIX}{key}: {config.get(key)!r} is not one of {', '.join(allowed)}")
+            choices = ", ".join(choice or "empty" for choice in allowed)
+            raise ConfigError(f"{ENV_PREFIX}{key}: {config.get(key)!r} is not one of {choices}")
     urls = [(key, config.get(key)) for key in URL_KEYS]
     urls += [(f"REMOTE_MODULES[{name}]", url) for name, url in (config.get("REMOTE_MODULES") or {}).items()]
     for key, value in urls:
         if value and not is_http_url(value):
             raise ConfigError(f"{ENV_PREFIX}{key}: {value!r} is not an http(s) URL")
-    if config["STORAGE_BACKEND"] == "s3" and not config.get("S3_BUCKET"):
-        raise ConfigError(f"{ENV_PREFIX}S3_BUCKET: required when STORAGE_BACKEND is s3")
-    if config["QUEUE_BACKEND"] == "sqs" and not config.get("SQS_QUEUE_URL"):
-        raise ConfigError(f"{ENV_PREFIX}SQS_QUEUE_URL: required when QUEUE_BACKEND is sqs")
-    if config["AUTH_BACKEND"] == "cognito":
-        for key in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"):
-            if not config.get(key):
-                raise ConfigError(f"{ENV_PREFIX}{key}: required when AUTH_BACKEND is cognito")
+    for key, backend_key, backends in REQUIRED_WITH:
+        if config[backend_key] in backends and not config.get(key):
+            raise ConfigError(f"{ENV_PREFIX}{key}: required when {backend_key} is {config[backend_key]}")
 
 
 def is_http_url(value: str) -> bool:
     """True for an absolute http(s) URL with a host."""
     try:
         parts = urlsplit(value)
-        parts.port  # raises on a malformed port
+        _ = parts.port  # reading it raises on a malformed port
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)

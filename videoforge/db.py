@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timezone
-from typing import Iterator
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from flask import current_app, g
-from sqlalchemy import DateTime, TypeDecorator, create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import CursorResult, DateTime, Result, TypeDecorator, create_engine, event, text
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -45,13 +47,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
     # WAL lets readers go on while the worker writes; the busy timeout waits instead of failing.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. (Session.execute is typed to return a Result; for those statements it
+    is a CursorResult, which has the count.)"""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def get_db() -> Database:
@@ -66,25 +74,25 @@ def get_session() -> Session:
     return g.db_session
 
 
-def close_session(_exc=None) -> None:
+def close_session(_exc: BaseException | None = None) -> None:
     """Teardown: roll back what the request left uncommitted and close."""
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite hands back naive ones otherwise)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime: use videoforge.models.utcnow()")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         return value

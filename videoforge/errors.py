@@ -1,17 +1,63 @@
-"""One JSON error shape for every 4xx and 5xx, whoever raises it."""
+"""One refusal type for every module, and one JSON error shape for every 4xx and 5xx, whoever raises it.
+
+Services raise `Refusal` (status, message, field errors, headers); views raise flask-smorest's `abort()`; webargs
+raises its validation errors; anything else is an outage (503) or a bug (500). One handler renders them all as
+`{"code", "status", "message", "errors"}`.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
-from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 """What a 503 asks clients to wait while a dependency (database, object store, queue) is unreachable."""
+
+
+class Refusal(HTTPException):
+    """A request refused for a reason its caller can act on: an HTTP status, a message for people, the request
+    fields at fault (`errors`, in the shape webargs gives validation errors) and response headers (Retry-After).
+
+    Raised by every module's services, never caught by their views. A subclass names one refusal with its code
+    and description (invenio-files-rest's errors.py). It is a werkzeug HTTPException carrying flask-smorest's
+    `data`, so it takes the same road as `abort()`; services stay free of `flask.request`, and the CLI prints
+    `message`.
+    """
+
+    code = 400
+    description = "The request was refused."
+
+    def __init__(self, status: int | None = None, message: str | None = None,
+                 errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(description=message or self.description)
+        if status is not None:
+            self.code = status
+        self.errors = errors
+        self.data = {"message": self.description, "errors": errors, "headers": dict(headers or {})}
+
+    @property
+    def message(self) -> str:
+        return self.description or ""
+
+    @classmethod
+    def field(cls, status: int, name: str, message: str) -> Refusal:
+        """A refusal naming one request field: `errors` is `{"json": {name: [message]}}`, as webargs gives."""
+        return cls(status, message, {"json": {name: [message]}})
+
+
+class NoSuchVideo(Refusal):
+    """No such video for this caller: missing, or not theirs to see (the same answer, so private videos never
+    leak). Gallery, streaming and the admin API refuse with it."""
+
+    code = 404
+    description = "No such video."
 
 
 def error_body(code: int, status: str, message: str, errors: dict | None = None) -> dict:
@@ -22,53 +68,60 @@ def error_body(code: int, status: str, message: str, errors: dict | None = None)
     return body
 
 
+def error_response(code: int, message: str, errors: dict | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """An error response in the one shape; every 401 says how to authenticate (RFC 9110 requires it)."""
+    response = jsonify(error_body(code, HTTP_STATUS_CODES.get(code, "Error"), message, errors))
+    response.status_code = code
+    response.headers.update(headers or {})
+    if code == 401:
+        response.headers.setdefault("WWW-Authenticate", "Bearer")
+    return response
+
+
+def fields_at_fault(messages: object) -> str | None:
+    """'Check these fields: a, b.' for webargs' validation errors (by location, then field); else None."""
+    if not isinstance(messages, dict):
+        return None
+    names = sorted({name for location in messages.values() if isinstance(location, dict) for name in location})
+    return f"Check these fields: {', '.join(names)}." if names else None
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Make werkzeug's, webargs' and unexpected errors answer in the one JSON shape."""
+    """The one handler: refusals, abort(), webargs' and werkzeug's errors, outages and bugs, all in one shape.
+
+    Registered for HTTPException too, so it replaces the handler flask-smorest's Api installs for those.
+    """
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        data = getattr(exc, "data", None) or {}
-        message = data.get("message") or exc.description or exc.name
-        errors = data.get("errors") or data.get("messages")
-        response = jsonify(error_body(exc.code or 500, exc.name, message, errors))
-        response.status_code = exc.code or 500
-        for name, value in (exc.get_headers() if exc.response is None else exc.response.headers):
-            if name.lower() not in ("content-type", "content-length"):
-                response.headers[name] = value
-        for name, value in (data.get("headers") or {}).items():
-            response.headers[name] = value
-        return response
-
     @app.errorhandler(Exception)
-    def unexpected_error(exc: Exception):
-        if isinstance(exc, HTTPException):
-            return http_error(exc)
+    def render_error(exc: Exception):
+        if isinstance(exc, HTTPException):  # Refusal, abort(), webargs' validation errors, werkzeug's own
+            if isinstance(exc, Refusal):
+                log.info("request refused: %s %s", exc.code, exc.message[:300])
+            data = getattr(exc, "data", None) or {}
+            messages = data.get("messages")
+            message = data.get("message") or fields_at_fault(messages) or exc.description or exc.name
+            headers = {name: value for name, value in (exc.get_headers() if exc.response is None
+                                                       else exc.response.headers.items())
+                       if name.lower() not in ("content-type", "content-length")}
+            headers.update(data.get("headers") or {})
+            return error_response(exc.code or 500, message, data.get("errors") or messages, headers)
         if isinstance(exc, RecursionError) and request.is_json:
             # The JSON parsers (Flask's, webargs') only turn ValueError into 400; a deeply nested body recurses.
-            response = jsonify(error_body(400, "Bad Request", "The JSON body is nested too deeply.",
-                                          {"json": ["Nested too deeply."]}))
-            response.status_code = 400
-            return response
-        refusal = unstorable_input(exc)
-        if refusal is not None:
+            return error_response(400, "The JSON body is nested too deeply.", {"json": ["Nested too deeply."]})
+        unstorable = unstorable_input(exc)
+        if unstorable is not None:
             log.info("request refused: %s: %s", type(exc).__name__, str(exc)[:300])
-            response = jsonify(error_body(400, "Bad Request", refusal))
-            response.status_code = 400
-            return response
+            return error_response(400, unstorable)
         dependency = unreachable_dependency(exc)
         if dependency is not None:
             # Nothing was half-done: the request's transaction rolls back with its session. Try again soon.
             log.warning("%s unreachable: %s: %s", dependency, type(exc).__name__, str(exc)[:300])
-            response = jsonify(error_body(503, "Service Unavailable",
-                                          f"The {dependency} is unreachable for a moment; try again shortly."))
-            response.status_code = 503
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        log.exception("unhandled error")
-        err = InternalServerError()
-        response = jsonify(error_body(500, err.name, "The server hit an unexpected error; it has been logged."))
-        response.status_code = 500
-        return response
+            return error_response(503, f"The {dependency} is unreachable for a moment; try again shortly.",
+                                  headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        log.error("unhandled error", exc_info=exc)
+        return error_response(500, "The server hit an unexpected error; it has been logged.")
 
 
 def unreachable_dependency(exc: BaseException) -> str | None:

@@ -45,12 +45,12 @@ def origin_of(url: str) -> str:
 def storage_origins(config: dict[str, Any]) -> list[str]:
     """Where browsers send upload PUTs and fetch posters, sprites and segments, built the way the adapters build URLs.
 
-    Local storage URLs start with PUBLIC_URL (ports/storage/local.py). S3 URLs go to S3_PUBLIC_ENDPOINT_URL, else
-    S3_ENDPOINT_URL, else AWS's regional endpoint; virtual-hosted style puts the bucket in front of the host
-    (ports/storage/sigv4.py's QueryPresigner).
+    Local storage URLs start with PUBLIC_URL, or unset with the page's own origin, which 'self' already names
+    (ports/storage/local.py). S3 URLs go to S3_PUBLIC_ENDPOINT_URL, else S3_ENDPOINT_URL, else AWS's regional
+    endpoint; virtual-hosted style puts the bucket in front of the host (ports/storage/sigv4.py's QueryPresigner).
     """
     if config["STORAGE_BACKEND"] != "s3":
-        return [origin_of(config["PUBLIC_URL"])]
+        return [origin_of(config["PUBLIC_URL"])] if config.get("PUBLIC_URL") else []
     region = config.get("S3_REGION") or "us-east-1"
     endpoint = (config.get("S3_PUBLIC_ENDPOINT_URL") or config.get("S3_ENDPOINT_URL")
                 or f"https://s3.{region}.amazonaws.com")
@@ -76,7 +76,9 @@ def client_policy(config: dict[str, Any]) -> Policy:
             raise ConfigError(f"{ENV_PREFIX}CSP_EXTRA_SOURCES: {source!r} is not a CSP source "
                               "such as https://cdn.example.com")
     # Playlist and storage URLs are absolute, on PUBLIC_URL: not 'self' when browsers reach the app by another name.
-    fetched = _unique([origin_of(config["PUBLIC_URL"])], storage_origins(config), extra)
+    # Without PUBLIC_URL they are built on the request's own origin: 'self'.
+    own = [origin_of(config["PUBLIC_URL"])] if config.get("PUBLIC_URL") else []
+    fetched = _unique(own, storage_origins(config), extra)
     cognito = []
     if config.get("AUTH_BACKEND") == "cognito" and config.get("COGNITO_DOMAIN"):
         cognito = [origin_of(config["COGNITO_DOMAIN"])]  # the hosted UI and its /oauth2/token endpoint

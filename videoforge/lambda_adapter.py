@@ -14,7 +14,12 @@ that fact is known, and the one place that repairs it for every route and adapte
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from mangum.types import LambdaContext
 
 # Playlists must reach players as text, not base64 (text/* and JSON are text already).
 TEXT_MIME_TYPES = [
@@ -25,7 +30,7 @@ TEXT_MIME_TYPES = [
 # The header a SigV4-signing gateway moves the caller's bearer token to (see modules/gateway/signing.py).
 FORWARDED_AUTHORIZATION = "x-forwarded-authorization"
 
-LambdaHandler = Callable[[dict, Any], dict]
+LambdaHandler = Callable[[dict, "LambdaContext"], dict]
 
 
 def body_length(event: dict) -> int:
@@ -66,16 +71,18 @@ def normalise_event(event: dict) -> dict:
     return event
 
 
-def make_handler(app) -> LambdaHandler:
+def make_handler(app: Flask) -> LambdaHandler:
     """A Lambda handler serving `app` for HTTP API v2, Function URL and ALB events."""
     from a2wsgi import WSGIMiddleware
     from mangum import Mangum
 
     # One request at a time per Lambda instance: one worker thread is all a2wsgi needs.
-    asgi = Mangum(WSGIMiddleware(app, workers=1), lifespan="off", text_mime_types=TEXT_MIME_TYPES)
+    # (a2wsgi types its ASGI messages as TypedDicts, Mangum as plain mappings: one protocol, two spellings.)
+    asgi = Mangum(WSGIMiddleware(app, workers=1), lifespan="off",  # type: ignore[arg-type]
+                  text_mime_types=TEXT_MIME_TYPES)
 
-    def handler(event: dict, context: Any) -> dict:
+    def handler(event: dict, context: LambdaContext) -> dict:
         return asgi(normalise_event(event), context)
 
-    handler.app = app  # for tests and tools that want the Flask app behind the handler
+    handler.app = app  # type: ignore[attr-defined]  # for tests and tools that want the Flask app behind it
     return handler

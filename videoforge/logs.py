@@ -1,4 +1,4 @@
-"""Structured JSON log lines carrying the request id from gateway to module to worker."""
+"""Log lines carrying the request id from gateway to module to worker: JSON for services, text for a person."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from flask import Flask, g, request
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Terminal colour and style codes (CSI sequences): werkzeug's development server paints its lines with them.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,7 +26,7 @@ class JsonFormatter(logging.Formatter):
             "ts": round(record.created, 3),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _ANSI.sub("", record.getMessage()),  # a log pipeline reads these, not a terminal
         }
         rid = getattr(record, "request_id", None) or request_id_var.get()
         if rid:
@@ -37,13 +39,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _RootHandler(logging.StreamHandler):
+    """The stderr handler configure_logging installs, found again by its class."""
+
+
 def configure_logging(fmt: str, level: str) -> None:
     """Install one stderr handler on the root logger (idempotent across app factories)."""
     root = logging.getLogger()
-    handler = next((h for h in root.handlers if getattr(h, "_videoforge", False)), None)
+    handler = next((h for h in root.handlers if isinstance(h, _RootHandler)), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
-        handler._videoforge = True
+        handler = _RootHandler(sys.stderr)
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))

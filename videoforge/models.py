@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Update,
+    false,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from videoforge.db import Base, UTCDateTime
+from videoforge.lifecycle import LEGACY_REJECTED_STAGE, PLAYABLE_STATUSES, SEEN_BY_ANYONE, Status, Visibility
 
 
 def new_id() -> str:
@@ -19,7 +34,7 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     """Timezone-aware now, the only clock the models use."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class User(Base):
@@ -35,6 +50,11 @@ class User(Base):
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     """The 30-second step of the last accepted TOTP code, so a code cannot be replayed."""
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a link mailed to `email` was followed (a reset link counts); None: unverified. Tokens carry it."""
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Signed into local tokens; bumped when a password change or reset signs every session out, which refuses
+    every access token minted before at once (and its refresh tokens are revoked)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -76,13 +96,19 @@ class KnownAddress(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-REJECTED = "rejected"
-"""Stage of a video failed for what the file is (not a video, too long...): a retry cannot help."""
-SEEN_BY_ANYONE = ("public", "unlisted")
-"""Visibilities anyone with the link may watch; any other is for the owner and admins alone."""
-PLAYABLE_STATUSES = ("queued", "processing", "ready")
-"""Statuses whose published rungs are served. Never `failed`; queued/processing because the lowest rung is
-published first, and a retried video keeps its last ladder until the worker's reset_outputs removes it."""
+class AccountToken(Base):
+    """A single-use link mailed to a person (reset a password, verify an address, take a new address), stored as
+    the SHA-256 of its 256 random bits; `email` is the address it was sent to, which it proves."""
+
+    __tablename__ = "account_tokens"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Video(Base):
@@ -95,11 +121,16 @@ class Video(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    visibility: Mapped[str] = mapped_column(String(16), default="private")
-    status: Mapped[str] = mapped_column(String(20), default="awaiting_upload", index=True)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PRIVATE)
+    """A `Visibility`; changed through change_visibility()."""
+    status: Mapped[str] = mapped_column(String(20), default=Status.AWAITING_UPLOAD, index=True)
+    """A `Status`; changed only by the transitions below."""
     error: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str | None] = mapped_column(String(40))
+    """What the worker is doing now, in words (`probing`, `transcoding 720p`...); shown beside the progress."""
+    rejected: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Failed for what the file is (not a video, too long...): no retry can help."""
     filename: Mapped[str] = mapped_column(String(255), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")
     source_key: Mapped[str] = mapped_column(String(400), default="")
@@ -122,13 +153,74 @@ class Video(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship(lazy="joined")
-    assets: Mapped[list["MediaAsset"]] = relationship(
+    assets: Mapped[list[MediaAsset]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="MediaAsset.id")
 
     @property
     def retryable(self) -> bool:
         """Failed, and not for what the file is: a retry may help."""
-        return self.status == "failed" and self.stage != REJECTED
+        return self.status == Status.FAILED and not (self.rejected or self.stage == LEGACY_REJECTED_STAGE)
+
+    # --- the lifecycle (videoforge/lifecycle.py lists it): every status change is one of these, and each one
+    # sets every column it owns. They are UPDATE statements the caller executes in its own transaction, so the
+    # ones that may race (two confirms; an owner's and an admin's retry) are guarded by the status they leave:
+    # 0 rows means another change won.
+
+    @classmethod
+    def queue(cls, video_id: str, *, source_etag: str | None, request_id: str | None) -> Update:
+        """Confirm: awaiting_upload → queued for its first job, the upload closed and the confirmed ETag recorded."""
+        return (update(cls).where(cls.id == video_id, cls.status == Status.AWAITING_UPLOAD)
+                .values(upload_id=None, source_etag=source_etag, **cls._next_job(request_id)))
+
+    @classmethod
+    def retry(cls, video_ids: str | Iterable[str], *, request_id: str | None = None, force: bool = False) -> Update:
+        """failed → queued for another job, the last attempt forgotten; with `force`, any confirmed video.
+
+        `request_id` None keeps the video's own (a redriven dead letter carries the one it had).
+        """
+        ids = [video_ids] if isinstance(video_ids, str) else list(video_ids)
+        leaving = cls.status != Status.AWAITING_UPLOAD if force else cls.status == Status.FAILED
+        return update(cls).where(cls.id.in_(ids), leaving).values(**cls._next_job(request_id))
+
+    @staticmethod
+    def _next_job(request_id: str | None) -> dict[str, Any]:
+        now = utcnow()
+        values: dict[str, Any] = {"status": Status.QUEUED, "queued_at": now, "updated_at": now, "started_at": None,
+                                  "finished_at": None, "progress": 0.0, "stage": None, "error": None, "rejected": False}
+        if request_id is not None:
+            values["request_id"] = request_id
+        return values
+
+    @classmethod
+    def start(cls, video_id: str, stage: str) -> Update:
+        """queued → processing: one more attempt begins, at `stage` (the worker's words)."""
+        return update(cls).where(cls.id == video_id).values(
+            status=Status.PROCESSING, stage=stage, progress=0.0, started_at=utcnow(), attempts=cls.attempts + 1)
+
+    @classmethod
+    def report_progress(cls, video_id: str, stage: str, percent: float | None = None) -> Update:
+        """What the worker is doing now, and how far along it is (None keeps the per cent)."""
+        values: dict[str, Any] = {"stage": stage} if percent is None else {"stage": stage, "progress": percent}
+        return update(cls).where(cls.id == video_id).values(**values)
+
+    @classmethod
+    def requeue(cls, video_id: str, *, stage: str, error: str | None = None) -> Update:
+        """processing → queued for the same job (a transient error, or the worker stopping): progress starts over,
+        its place in line (queued_at) stays; `stage` says why it waits, `error` what went wrong."""
+        return update(cls).where(cls.id == video_id).values(status=Status.QUEUED, stage=stage, progress=0.0,
+                                                            error=error)
+
+    @classmethod
+    def finish(cls, video_id: str) -> Update:
+        """processing → ready: every rung and the artwork are published."""
+        return update(cls).where(cls.id == video_id).values(
+            status=Status.READY, stage=None, progress=100.0, error=None, rejected=False, finished_at=utcnow())
+
+    @classmethod
+    def fail(cls, video_id: str, reason: str, *, rejected: bool = False) -> Update:
+        """→ failed, with a reason its owner understands; `rejected` when the file itself is at fault (no retry)."""
+        return update(cls).where(cls.id == video_id).values(
+            status=Status.FAILED, error=reason[:2000], stage=None, rejected=rejected, finished_at=utcnow())
 
     def visible_to(self, user: User | None) -> bool:
         """Who may see it (gallery) and watch it (streaming): anyone when public or unlisted, else owner and admins."""
@@ -154,7 +246,8 @@ class Video(Base):
 
 
 class MediaAsset(Base):
-    """One output of a transcode: a rung's playlist, the master, poster, storyboard or thumbnails track."""
+    """One output of a transcode: a rung's playlist (kind `variant`), the poster, the storyboard sprite or its
+    thumbnails track. No master playlist: streaming builds it from the variant rows."""
 
     __tablename__ = "media_assets"
     __table_args__ = (UniqueConstraint("video_id", "kind", "rung"),)
@@ -165,6 +258,10 @@ class MediaAsset(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     bitrate: Mapped[int | None] = mapped_column(Integer)
+    """A rung's peak bits per second (the master's BANDWIDTH), measured over its segments so far."""
+    average_bitrate: Mapped[int | None] = mapped_column(Integer)
+    """A rung's mean bits per second (AVERAGE-BANDWIDTH)."""
+    frame_rate: Mapped[float | None] = mapped_column(Float)
     codecs: Mapped[str | None] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(400))
     complete: Mapped[bool] = mapped_column(default=True)

@@ -13,15 +13,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Update, delete, select
 from sqlalchemy.orm import Session
 
+from videoforge.db import Database, rows_matched
+from videoforge.logs import new_request_id
 from videoforge.models import OutboxMessage, utcnow
+from videoforge.ports.queue import Queue
 
 log = logging.getLogger(__name__)
 
 JOBS = "jobs"
 """Topic of messages bound for the job queue."""
+TRANSCODE = "transcode"
+"""Type of the job that asks a worker to transcode a video."""
 
 
 @dataclass(frozen=True)
@@ -32,12 +37,21 @@ class RelayResult:
     failed: int
 
 
-def transcode_message(video_id: str, request_id: str | None) -> dict[str, Any]:
-    """The job that asks a worker to transcode a video."""
-    return {"type": "transcode", "video_id": video_id, "request_id": request_id}
+def transcode_message(video_id: str, request_id: str | None = None) -> dict[str, Any]:
+    """The job that asks a worker to transcode a video; its request id ties the worker's log lines to the request."""
+    return {"type": TRANSCODE, "video_id": video_id, "request_id": request_id or new_request_id()}
 
 
-def write(session: Session, queue: Any, payload: dict[str, Any], topic: str = JOBS) -> OutboxMessage:
+def queue_transcode(session: Session, queue: Queue, transition: Update, video_id: str,
+                    request_id: str | None) -> OutboxMessage | None:
+    """Run a guarded transition to queued (Video.queue, Video.retry) and, if it won, write the video's transcode
+    job in the same transaction. None when it lost: nothing is written, and the caller says why."""
+    if not rows_matched(session.execute(transition)):
+        return None
+    return write(session, queue, transcode_message(video_id, request_id))
+
+
+def write(session: Session, queue: Queue, payload: dict[str, Any], topic: str = JOBS) -> OutboxMessage:
     """Add an outbox row to the caller's transaction; a transactional queue gets the message in it too."""
     row = OutboxMessage(topic=topic, payload=payload)
     session.add(row)
@@ -48,7 +62,7 @@ def write(session: Session, queue: Any, payload: dict[str, Any], topic: str = JO
     return row
 
 
-def relay_pending(db: Any, queue: Any, *, limit: int = 100, ids: list[int] | None = None) -> RelayResult:
+def relay_pending(db: Database, queue: Queue, *, limit: int = 100, ids: list[int] | None = None) -> RelayResult:
     """Send unsent rows (only `ids` if given), oldest first; a failure is counted on the row and retried later."""
     stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
     if ids is not None:
@@ -73,27 +87,39 @@ def relay_pending(db: Any, queue: Any, *, limit: int = 100, ids: list[int] | Non
     return RelayResult(sent=sent, failed=failed)
 
 
-def pending_count(db: Any) -> int:
+def relay_after_commit(db: Database, queue: Queue, message_id: int) -> None:
+    """With SQS, send the row just committed; a failure leaves it to the relay loop (one try per request,
+    so an SQS outage slows a confirm by one failed send, not by the whole backlog)."""
+    if queue.transactional:
+        return
+    try:
+        relay_pending(db, queue, ids=[message_id])
+    except Exception:  # the row is committed; the relay loop delivers it later
+        log.exception("outbox relay after commit failed; the relay loop will retry")
+
+
+def pending_count(db: Database) -> int:
     """Rows not yet relayed (an alarm-worthy number when it keeps growing)."""
     from sqlalchemy import func
 
     with db.session() as session:
-        return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+        return session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))) or 0
 
 
-def prune_sent(db: Any, older_than_seconds: int) -> int:
+def prune_sent(db: Database, older_than_seconds: int) -> int:
     """Delete rows relayed longer ago than `older_than_seconds`; they are history, not state."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     with db.session() as session:
-        return session.execute(delete(OutboxMessage).where(
-            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff)).rowcount or 0
+        return rows_matched(session.execute(delete(OutboxMessage).where(
+            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff)))
 
 
-def relay_forever(db: Any, queue: Any, stop: threading.Event, interval: float = 5.0) -> None:
+def relay_forever(db: Database, queue: Queue, stop: threading.Event, interval: float = 5.0) -> None:
     """Relay every `interval` seconds until `stop` is set (for a worker thread when the queue is SQS)."""
     while not stop.is_set():
         try:
             relay_pending(db, queue)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+        except Exception:  # a database hiccup must not end the loop
             log.exception("outbox relay pass failed")
         stop.wait(interval)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes

@@ -45,7 +45,7 @@ def _secret_string(key: str, secret_id: str, client_factory) -> str:
             client = (client_factory or _default_client)()
             try:
                 _cache[secret_id] = client.get_secret_value(SecretId=secret_id)["SecretString"]
-            except Exception as exc:  # botocore raises many kinds; the key and id are what the operator needs
+            except Exception as exc:  # noqa: BLE001 - botocore raises many kinds; the operator needs the key and the id
                 raise ConfigError(
                     f"VIDEOFORGE_{key}: cannot read secret {secret_id!r} ({type(exc).__name__})") from None
         return _cache[secret_id]

@@ -45,6 +45,16 @@ def configuration(group: str, queue_name: str, target: float) -> dict:
     }
 
 
+def without_empty(value):
+    """The value without empty lists, dicts or None anywhere inside: a description may add them (`Dimensions: []`)."""
+    if isinstance(value, dict):
+        pruned = {key: without_empty(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, [], {})}
+    if isinstance(value, list):
+        return [without_empty(item) for item in value]
+    return value
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(group=dict(required=True), name=dict(required=True), queue_name=dict(required=True),
@@ -59,7 +69,7 @@ def main():
     wanted = configuration(p["group"], p["queue_name"], p["target"])
     found = autoscaling.describe_policies(AutoScalingGroupName=p["group"], PolicyNames=[p["name"]])["ScalingPolicies"]
     current = found[0] if found else {}
-    same = (current.get("TargetTrackingConfiguration") == wanted
+    same = (without_empty(current.get("TargetTrackingConfiguration")) == without_empty(wanted)
             and current.get("EstimatedInstanceWarmup") == p["warmup"])
     if same:
         module.exit_json(changed=False, policy_arn=current["PolicyARN"])

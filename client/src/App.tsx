@@ -1,12 +1,18 @@
 /** Layout (header, navigation, main) and route-to-page mapping. */
 import { lazy, Suspense, useEffect, useRef } from "react";
+import { VerifyBanner } from "./account/VerifyBanner";
 import { useAuth } from "./auth/AuthContext";
+import { Account } from "./pages/Account";
 import { Admin } from "./pages/Admin";
+import { ForgotPassword } from "./pages/ForgotPassword";
 import { MyVideos } from "./pages/MyVideos";
+import { NotFound } from "./pages/NotFound";
 import { PublicGallery } from "./pages/PublicGallery";
+import { ResetPassword } from "./pages/ResetPassword";
 import { SignIn } from "./pages/SignIn";
 import { SignUp } from "./pages/SignUp";
 import { Upload } from "./pages/Upload";
+import { VerifyEmail } from "./pages/VerifyEmail";
 import { returnToFromHash, routeHref, useRoute, type Route } from "./router";
 
 // hls.js is most of the bundle; load it only when someone watches.
@@ -39,6 +45,7 @@ export function App() {
             {signedIn && <NavLink route={{ name: "upload" }} current={route} label="Upload" />}
             <NavLink route={{ name: "public" }} current={route} label="Public" />
             {auth.isAdmin && <NavLink route={{ name: "admin" }} current={route} label="Admin" />}
+            {signedIn && <NavLink route={{ name: "account" }} current={route} label="Account" />}
           </ul>
         </nav>
         <div className="account">
@@ -59,6 +66,7 @@ export function App() {
         </div>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
+        {signedIn && route.name !== "verify" && <VerifyBanner />}
         <Page route={route} />
       </main>
     </>
@@ -85,7 +93,8 @@ function Page({ route }: { route: Route }) {
       </p>
     );
   }
-  const needsAuth = route.name === "home" || route.name === "upload" || route.name === "admin";
+  const needsAuth =
+    route.name === "home" || route.name === "upload" || route.name === "admin" || route.name === "account";
   if (needsAuth && status !== "signedIn") return <SignIn returnTo={routeHref(route)} />;
   switch (route.name) {
     case "home":
@@ -112,14 +121,15 @@ function Page({ route }: { route: Route }) {
     }
     case "signup":
       return <SignUp />;
+    case "account":
+      return <Account />;
+    case "forgot":
+      return <ForgotPassword />;
+    case "reset":
+      return <ResetPassword />;
+    case "verify":
+      return <VerifyEmail />;
     case "notFound":
-      return (
-        <section>
-          <h1>Page not found</h1>
-          <p>
-            Nothing lives at <code>{route.path}</code>. <a href="#/">Go home</a>.
-          </p>
-        </section>
-      );
+      return <NotFound path={route.path} />;
   }
 }

@@ -8,6 +8,10 @@ export type Route =
   | { name: "upload" }
   | { name: "public" }
   | { name: "admin" }
+  | { name: "account" }
+  | { name: "forgot" }
+  | { name: "reset" }
+  | { name: "verify" }
   | { name: "watch"; id: string }
   | { name: "notFound"; path: string };
 
@@ -25,6 +29,10 @@ export function parseRoute(hash: string): Route {
       case "upload":
       case "public":
       case "admin":
+      case "account":
+      case "forgot":
+      case "reset":
+      case "verify":
         return { name: head };
     }
   }

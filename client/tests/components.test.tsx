@@ -7,7 +7,8 @@ import type { Video } from "../src/api/types";
 import { App } from "../src/App";
 import { AuthProvider } from "../src/auth/AuthContext";
 import { VideoCard } from "../src/components/VideoCard";
-import { levelLabel, Player } from "../src/player/Player";
+import { renditionNames } from "../src/pages/Watch";
+import { levelLabel, Player, qualityLevels } from "../src/player/Player";
 import { UploadsProvider } from "../src/upload/UploadsContext";
 import { reply, startJsonServer } from "./jsonServer";
 
@@ -79,9 +80,25 @@ describe("player", () => {
   });
 
 
-  it("labels quality levels by height and bitrate", () => {
-    expect(levelLabel({ height: 720, bitrate: 3_000_000, name: "" })).toBe("720p · 3.0 Mbps");
-    expect(levelLabel({ height: 0, bitrate: 0, name: "audio" })).toBe("audio");
+  it("labels quality levels by short side and bitrate", () => {
+    expect(levelLabel({ width: 1280, height: 720, bitrate: 3_000_000, name: "" })).toBe("720p · 3.0 Mbps");
+    expect(levelLabel({ width: 720, height: 1280, bitrate: 3_000_000, name: "720p" })).toBe("720p · 3.0 Mbps");
+    expect(levelLabel({ width: 0, height: 0, bitrate: 0, name: "audio" })).toBe("audio");
+  });
+
+  it("lists a portrait 1080×1920 source's top rung first, as 1080p", () => {
+    // The order hls.js hands them over in: the master playlist's, lowest first.
+    const portrait = [
+      { width: 360, height: 640, bitrate: 1_040_000, name: "360p" },
+      { width: 720, height: 1280, bitrate: 3_000_000, name: "720p" },
+      { width: 1080, height: 1920, bitrate: 6_200_000, name: "1080p" },
+    ];
+    expect(renditionNames(portrait.map((r) => ({ ...r, bandwidth: r.bitrate })))).toBe("1080p, 720p, 360p");
+    expect(qualityLevels(portrait)).toEqual([
+      { index: 2, label: "1080p · 6.2 Mbps" },
+      { index: 1, label: "720p · 3.0 Mbps" },
+      { index: 0, label: "360p · 1.0 Mbps" },
+    ]);
   });
 });
 

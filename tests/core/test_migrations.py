@@ -59,3 +59,28 @@ def test_widening_the_totp_column_keeps_existing_rows_and_steps_back(engine):
     command.downgrade(cfg, "0001")
     column = next(c for c in inspect(engine).get_columns("users") if c["name"] == "totp_secret")
     assert column["type"].length == 64
+
+
+def test_the_rejected_stage_becomes_the_rejected_flag_and_steps_back(engine):
+    cfg = _alembic(engine)
+    command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (id, sub, groups, totp_enabled, created_at) "
+                          "VALUES ('u1', 's1', '[]', false, CURRENT_TIMESTAMP)"))
+        for video_id, stage in (("v1", "rejected"), ("v2", "retrying (attempt 2 of 3)")):
+            conn.execute(text(
+                "INSERT INTO videos (id, owner_id, title, description, visibility, status, progress, stage, filename,"
+                " content_type, source_key, source_size, attempts, created_at, updated_at) VALUES (:id, 'u1', 't', '',"
+                " 'private', 'failed', 0, :stage, 'a.mp4', 'video/mp4', 'k', 1, 1, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)"), {"id": video_id, "stage": stage})
+        conn.execute(text("INSERT INTO media_assets (video_id, kind, rung, key, complete, created_at) VALUES "
+                          "('v2', 'master', '', 'processed/v2/master.m3u8', true, CURRENT_TIMESTAMP), "
+                          "('v2', 'variant', '360p', 'processed/v2/360p/index.m3u8', true, CURRENT_TIMESTAMP)"))
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, rejected, stage FROM videos ORDER BY id")).all()
+        assert [(i, bool(r), s) for i, r, s in rows] == [("v1", True, None), ("v2", False, "retrying (attempt 2 of 3)")]
+        assert conn.execute(text("SELECT kind FROM media_assets")).scalars().all() == ["variant"]
+    command.downgrade(cfg, "0004")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT stage FROM videos WHERE id = 'v1'")).scalar() == "rejected"

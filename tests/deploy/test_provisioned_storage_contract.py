@@ -7,6 +7,9 @@ import pytest
 from tests.ports import test_storage_contract as contract
 from videoforge.ports.storage import make_storage
 
+# The first test to run here may apply provision.yml twice (the session fixture): minutes on a busy machine.
+pytestmark = pytest.mark.timeout(1200)
+
 # moto_server accepts any signature, so the suite's refusal tests (tampered, expired or other-key URLs) would
 # check moto, not our bucket; they run against SeaweedFS in tests/ports. Everything else runs here.
 SIGNATURE_TESTS = {

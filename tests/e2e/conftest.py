@@ -66,20 +66,27 @@ def wait_ready(url: str, process: subprocess.Popen, log_path: Path, timeout: flo
 
 
 @contextlib.contextmanager
-def running_app(instance: Path, **env: str):
-    """`videoforge run` on a free loopback port with this instance folder and extra VIDEOFORGE_* settings."""
+def running_app(instance: Path, *, host_name: str = "127.0.0.1", public_url: bool = True, **env: str):
+    """`videoforge run` on a free loopback port with this instance folder and extra VIDEOFORGE_* settings.
+
+    Browsers reach it as `host_name`; with `public_url=False` PUBLIC_URL is left unset, as `make run` leaves it.
+    """
     if not os.path.isfile(os.path.join(ROOT, "client", "dist", "index.html")):
         pytest.fail("client/dist is missing: `make test` builds it (cd client && npm ci && npm run build)")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, VIDEOFORGE_INSTANCE_PATH=str(instance), VIDEOFORGE_PUBLIC_URL=base,
-               VIDEOFORGE_LOG_LEVEL="INFO", VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL, **env)
+    base = f"http://{host_name}:{port}"
+    env = dict(os.environ, VIDEOFORGE_INSTANCE_PATH=str(instance), VIDEOFORGE_LOG_LEVEL="INFO",
+               VIDEOFORGE_AUTH_ADMIN_EMAILS=ADMIN_EMAIL, **env)
+    if public_url:
+        env["VIDEOFORGE_PUBLIC_URL"] = base
+    else:
+        env.pop("VIDEOFORGE_PUBLIC_URL", None)
     app = LiveApp(base, instance)
     log = open(app.log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "videoforge", "run", "--host", "127.0.0.1", "--port",
                                 str(port), "--with-threads"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_ready(base + "/readyz", process, app.log_path)
+        wait_ready(f"http://127.0.0.1:{port}/readyz", process, app.log_path)
         yield app
     finally:
         process.terminate()
@@ -147,7 +154,7 @@ def pytest_runtest_makereport(item, call):
             os.makedirs(SCREENS, exist_ok=True)
             page.screenshot(path=path, full_page=True)
             report.sections.append((f"failure screenshot {name}", f"{page.url}\n-> {path}"))
-        except Exception as exc:  # a crashed page must not hide the server log below
+        except Exception as exc:  # noqa: BLE001 - a crashed page must not hide the server log below
             report.sections.append((f"failure screenshot {name}", f"none: {exc}"))
         problems = getattr(page, "problems", None)
         if problems:

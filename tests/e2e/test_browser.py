@@ -240,7 +240,7 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
 
     # --- delete, after a confirmation; it is gone for everyone ---------------------------------------------------
     before = stored_files(live_server.instance, video_id)
-    assert any(f.endswith("master.m3u8") for f in before) and any("source" in f for f in before), before
+    assert any(f.endswith("index.m3u8") for f in before) and any("source" in f for f in before), before
     owner.get_by_role("button", name="Delete video").click()
     dialog = owner.get_by_test_id("confirm-dialog")
     expect(dialog).to_be_visible()

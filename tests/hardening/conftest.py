@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -11,14 +10,7 @@ from sqlalchemy import create_engine, text
 
 from tests.hardening.faults import PostgresCluster, postgres_bin
 from tests.media import make_clip
-
-
-def need(condition: bool, reason: str) -> None:
-    """Skip locally when a tool is missing; on CI the tool must be there, so fail instead."""
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+from tests.need import need
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,7 @@ class PostgresCluster:
                     with engine.connect() as conn:
                         conn.execute(text("SELECT 1"))
                     return
-                except Exception:  # noqa: BLE001 - still starting
+                except Exception:  # still starting (re-raised past the deadline)
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)

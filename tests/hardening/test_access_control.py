@@ -83,7 +83,7 @@ class World:
             session.flush()
             video.source_key = f"uploads/{owner}/{video.id}/source"
             prefix = f"processed/{video.id}"
-            for kind, rung, key in (("variant", "144p", f"{prefix}/144p/index.m3u8"), ("master", "", f"{prefix}/master.m3u8"),
+            for kind, rung, key in (("variant", "144p", f"{prefix}/144p/index.m3u8"),
                                     ("thumbnails", "", f"{prefix}/storyboard.vtt"), ("poster", "", f"{prefix}/poster.jpg")):
                 session.add(MediaAsset(video_id=video.id, kind=kind, rung=rung, key=key, width=256, height=144,
                                        bitrate=300_000 if kind == "variant" else None, complete=True))

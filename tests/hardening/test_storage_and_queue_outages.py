@@ -1,6 +1,7 @@
 """The S3 server or the SQS server goes down (their own processes, stopped and started again): confirm answers 503
-or keeps the job in the outbox, and the job is delivered once the server is back. Local storage fills up: a
-clear 507, nothing half-written, and uploads work again once there is room."""
+or keeps the job in the outbox, and the job is delivered once the server is back. A process dies between committing
+a retry and sending its job to SQS: the relay delivers it. Local storage fills up: a clear 507, nothing
+half-written, and uploads work again once there is room."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import boto3
@@ -16,12 +18,13 @@ import requests
 from sqlalchemy import select
 
 from tests.conftest import token_for
-from tests.hardening.conftest import need
 from tests.hardening.faults import FixedPortMoto, RestartableWeed
 from tests.live_server import LiveServer
 from tests.moto import DUMMY_AWS_ENV
+from tests.need import need
 from tests.servers import find_weed
-from videoforge.models import OutboxMessage, Video
+from videoforge.lifecycle import Status
+from videoforge.models import OutboxMessage, User, Video
 from videoforge.ports.queue import get_queue
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -142,6 +145,61 @@ def test_s3_down_confirm_answers_503_and_works_once_it_is_back(outage_app, serve
     confirmed = client.post(f"/api/gallery/videos/{video_id}/confirm", headers=headers, json={})
     assert confirmed.status_code == 202, confirmed.json
     assert [j["video_id"] for j in received_jobs(moto.endpoint_url, queue_url)] == [video_id]
+
+
+class ProcessKilled(BaseException):
+    """The process dies here: no handler runs, nothing after it happens (not an Exception, so nothing catches it)."""
+
+
+class SendKillsTheProcess:
+    """The app's SQS queue, except that the first send kills the process: the crash right after the commit."""
+
+    def __init__(self, queue):
+        self.queue, self.armed = queue, True
+
+    def send(self, body, **kwargs):
+        if self.armed:
+            self.armed = False
+            raise ProcessKilled()
+        return self.queue.send(body, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.queue, name)
+
+
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_a_retry_on_sqs_survives_a_crash_between_commit_and_send(make_app, servers, who):
+    """Both retries (the owner's in the gallery, an operator's in the admin API) commit the job with the status
+    change; a process that dies before sending it leaves it in the outbox, and the relay delivers it."""
+    _weed, moto = servers
+    sqs = boto3.client("sqs", endpoint_url=moto.endpoint_url, region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName=f"vf-retry-crash-{uuid.uuid4().hex[:8]}")["QueueUrl"]  # this test's own
+    app = make_app(QUEUE_BACKEND="sqs", SQS_QUEUE_URL=queue_url, SQS_ENDPOINT_URL=moto.endpoint_url,
+                   SQS_REGION="us-east-1", RATE_LIMIT_PER_MINUTE=0)
+    db = app.extensions["videoforge.db"]
+    owner_sub = f"owner-{who}"
+    with db.session() as s:
+        owner = User(sub=owner_sub, email=f"{owner_sub}@example.test")
+        s.add(owner)
+        s.flush()
+        video = Video(owner_id=owner.id, title="failed", status=Status.FAILED, error="ffmpeg died", progress=40.0,
+                      stage="transcoding 360p", source_key=f"uploads/{owner.id}/x/source", source_size=3)
+        s.add(video)
+        s.flush()
+        video_id = video.id
+    path = (f"/api/gallery/videos/{video_id}/retry" if who == "owner" else f"/api/admin/videos/{video_id}/retry")
+    token = token_for(app, sub=owner_sub) if who == "owner" else token_for(app, groups=["admin"])
+    app.extensions["videoforge.queue"] = SendKillsTheProcess(get_queue(app))
+    with pytest.raises(ProcessKilled):
+        app.test_client().post(path, headers={"Authorization": f"Bearer {token}"})
+    with db.session() as s:  # what the dead process left behind: the retry committed, its job in the outbox
+        assert (s.get(Video, video_id).status, s.get(Video, video_id).error) == (Status.QUEUED, None)
+        assert [(r.payload["video_id"], r.sent_at) for r in s.scalars(select(OutboxMessage))] == [(video_id, None)]
+    assert received_jobs(moto.endpoint_url, queue_url) == []  # SQS never heard of it
+    relayed = relay_command(app)  # the relay loop's next pass (here `videoforge outbox relay`, a real process)
+    assert relayed.returncode == 0 and "sent 1, failed 0" in relayed.stdout, relayed.stdout + relayed.stderr
+    jobs = received_jobs(moto.endpoint_url, queue_url)
+    assert [(j["type"], j["video_id"]) for j in jobs] == [("transcode", video_id)]
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ def test_sign_up_then_sign_in_gives_cognito_shaped_tokens_the_verifier_accepts(a
     ident = verifier.verify(tokens["id_token"], token_use="id").claims
     assert ident["aud"] == app.config["AUTH_CLIENT_ID"] and ident["email"] == email and ident["sub"] == access["sub"]
     me = client.get("/api/auth/me", headers=bearer(tokens["access_token"])).get_json()
-    assert me == {"id": me["id"], "sub": access["sub"], "email": email, "groups": [], "mfa_enabled": False}
+    assert me == {"id": me["id"], "sub": access["sub"], "email": email, "groups": [], "mfa_enabled": False,
+                  "email_verified": False}
 
 
 def test_password_is_stored_as_a_slow_salted_hash(app, signed_up):
@@ -59,7 +60,8 @@ def test_sign_up_can_be_closed(make_app):
     client = make_app(AUTH_SIGNUP_ENABLED=False).test_client()
     assert_error(client.post("/api/auth/signup", json={"email": new_email(), "password": PASSWORD}), 403)
     assert client.get("/api/auth/config").get_json() == {"flow": "local", "mfa": True, "signup": False,
-                                                         "password_min_length": 10}
+                                                         "password_min_length": 10, "password_reset": True,
+                                                         "email_verification": "optional", "account_deletion": "erase"}
 
 
 def test_failed_sign_in_does_not_say_which_part_was_wrong(signed_up, sign_in):
@@ -101,6 +103,7 @@ def test_repeated_failures_from_one_address_get_429(make_app):
 def test_failures_leave_the_window_and_success_clears_the_account_count(app, signed_up, sign_in):
     from datetime import timedelta
 
+    from videoforge.errors import Refusal
     from videoforge.models import utcnow
     from videoforge.modules.auth import service
 
@@ -110,7 +113,7 @@ def test_failures_leave_the_window_and_success_clears_the_account_count(app, sig
     past = utcnow() - timedelta(seconds=app.config["AUTH_SIGNIN_FAILURE_WINDOW"] + 5)
     with app.extensions["videoforge.db"].sessions() as session:
         for _ in range(app.config["AUTH_SIGNIN_MAX_FAILURES"]):
-            with pytest.raises(service.AuthFailure):
+            with pytest.raises(Refusal, match="401"):
                 service.sign_in(session, app.config, issuer, email, "wrong-one", None, "10.1.1.1", now=past)
         # The failures are older than the window now: sign-in works and wipes this address's count for the account.
         service.sign_in(session, app.config, issuer, email, password, None, "10.1.1.1")

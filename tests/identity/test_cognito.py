@@ -101,6 +101,16 @@ def test_cognito_backend_serves_the_hosted_ui_config_and_no_local_issuer(make_ap
     assert_error(client.get("/api/auth/.well-known/jwks.json"), 404)
 
 
+def test_without_public_url_the_hosted_ui_returns_to_the_host_asked(make_app, moto_endpoint, cognito):
+    pool = make_pool(cognito, "callback", "fay@example.test")
+    client = cognito_app(make_app, moto_endpoint, pool).test_client()
+    asked = client.get("/api/auth/config", base_url="http://192.168.1.20:5055").get_json()
+    assert asked["redirect_uri"] == "http://192.168.1.20:5055/"
+    fixed = cognito_app(make_app, moto_endpoint, pool, COGNITO_REDIRECT_URI="https://video.example.org/cb")
+    asked = fixed.test_client().get("/api/auth/config", base_url="http://localhost:5055").get_json()
+    assert asked["redirect_uri"] == "https://video.example.org/cb"
+
+
 def test_cognito_backend_without_a_hosted_ui_domain_stops_start_up(make_app, moto_endpoint, cognito):
     pool = make_pool(cognito, "nodomain", "erin@example.test")
     with pytest.raises(ConfigError, match="VIDEOFORGE_COGNITO_DOMAIN"):

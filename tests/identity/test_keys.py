@@ -12,8 +12,8 @@ from flask import Flask
 from joserfc.jwk import RSAKey
 
 from tests.conftest import token_for
-from tests.live_server import serving
 from tests.identity.conftest import assert_error, bearer
+from tests.live_server import serving
 from videoforge.config import ConfigError
 from videoforge.identity import require_user
 from videoforge.identity.keys import KEY_FILE, load_retired_keys, public_keyset

@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from videoforge import create_app
-from videoforge.ports.storage import get_storage
-from videoforge.ports.storage import local_files
+from videoforge.ports.storage import get_storage, local_files
 from videoforge.ports.storage.local import InvalidKey, LocalStorage
 from videoforge.ports.storage.signing import SignatureError, UrlSigner
 

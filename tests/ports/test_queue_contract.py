@@ -53,6 +53,11 @@ def test_send_receive_delete(queue):
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)
 
 
+def test_the_queue_is_named_for_its_metrics(queue):
+    # The SQL queue's "jobs"; an SQS queue's own name, the last part of its URL (the playbook's "<stack>-jobs").
+    assert queue.name and "/" not in queue.name and "jobs" in queue.name
+
+
 def test_receive_takes_at_most_max_messages(queue):
     for n in range(5):
         queue.send({"n": n})
@@ -162,7 +167,7 @@ def test_concurrent_consumers_get_disjoint_messages(queue):
                 if not messages:
                     return
                 got[index].extend(m.body["n"] for m in messages)
-        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
+        except BaseException as exc:  # noqa: BLE001 - surfaced below: a thread's failure must fail the test
             errors.append(exc)
 
     threads = [threading.Thread(target=consume, args=(i,)) for i in range(4)]

@@ -140,8 +140,8 @@ def test_now_accepts_aware_datetimes_and_epoch_seconds():
     presigner = QueryPresigner("AK", "SK", region="us-east-1", endpoint_url="http://127.0.0.1:9000")
     naive = presigner.presign("GET", "bkt", "k", 60, now=FROZEN)
     plus_two = dt.timezone(dt.timedelta(hours=2))
-    aware = FROZEN.replace(tzinfo=dt.timezone.utc).astimezone(plus_two)
-    epoch = int(FROZEN.replace(tzinfo=dt.timezone.utc).timestamp())
+    aware = FROZEN.replace(tzinfo=dt.UTC).astimezone(plus_two)
+    epoch = int(FROZEN.replace(tzinfo=dt.UTC).timestamp())
     assert presigner.presign("GET", "bkt", "k", 60, now=aware) == naive
     assert presigner.presign("GET", "bkt", "k", 60, now=epoch) == naive
     assert "X-Amz-Date=20250304T050607Z" in naive
@@ -149,9 +149,9 @@ def test_now_accepts_aware_datetimes_and_epoch_seconds():
 
 def test_clock_is_used_when_now_is_omitted():
     presigner = QueryPresigner("AK", "SK", region="us-east-1", endpoint_url="http://127.0.0.1:9000")
-    before = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    before = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     url = presigner.presign("GET", "bkt", "k", 60)
-    after = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    after = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     stamp = url.split("X-Amz-Date=")[1][:16]
     assert before <= stamp <= after
 
@@ -208,7 +208,7 @@ class TestCredentials:
         assert "X-Amz-Security-Token=session%2Ftoken%2B%3D" in urls.pop()
 
     def test_refreshable_credentials_are_reread_when_they_rotate(self, frozen_botocore):
-        clock = [dt.datetime(2025, 3, 4, 5, 0, 0, tzinfo=dt.timezone.utc)]
+        clock = [dt.datetime(2025, 3, 4, 5, 0, 0, tzinfo=dt.UTC)]
         issued = []
 
         def refresh():

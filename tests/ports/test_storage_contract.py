@@ -146,6 +146,16 @@ def test_upload_and_download_file(storage, prefix, tmp_path):
         storage.download_file(prefix + "missing", str(tmp_path / "none"))
 
 
+def test_read_bytes_gives_a_small_object_or_file_not_found(storage, prefix, tmp_path):
+    playlist = tmp_path / "index.m3u8"
+    playlist.write_text("#EXTM3U\n#EXT-X-ENDLIST\n")
+    key = prefix + "processed/v/360p/index.m3u8"
+    storage.upload_file(key, str(playlist), "application/vnd.apple.mpegurl")
+    assert storage.read_bytes(key) == b"#EXTM3U\n#EXT-X-ENDLIST\n"
+    with pytest.raises(FileNotFoundError):
+        storage.read_bytes(prefix + "missing")
+
+
 def test_delete_prefix_removes_everything_under_it_and_nothing_else(storage, prefix, tmp_path):
     source = tmp_path / "f"
     source.write_bytes(b"x")

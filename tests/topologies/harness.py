@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -76,10 +77,8 @@ class Service:
         lines = []
         for line in self.log_path.read_text(errors="replace").splitlines():
             if line.startswith("{"):
-                try:
+                with contextlib.suppress(ValueError):  # a line that only starts like JSON
                     lines.append(json.loads(line))
-                except ValueError:
-                    pass
         return lines
 
     def log_tail(self, count: int = 40) -> str:

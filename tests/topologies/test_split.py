@@ -37,7 +37,7 @@ def make_queues(endpoint: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def split(split_database, weed_s3, moto_endpoint, tmp_path_factory):  # noqa: F811 - fixtures
+def split(split_database, weed_s3, moto_endpoint, tmp_path_factory):
     """The four services, started and ready; yields the Topology (gateway URL at split['gateway'].url)."""
     jobs, dlq = make_queues(moto_endpoint)
     gallery = gunicorn("gallery", "videoforge:create_app()", {})

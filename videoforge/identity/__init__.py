@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
+from typing import Literal, overload
 
 from flask import current_app, g, request
 from flask_smorest import abort
@@ -40,6 +41,10 @@ def authenticate(required: bool = True) -> Identity | None:
     return g.identity
 
 
+@overload
+def current_user(required: Literal[True] = True) -> User: ...
+@overload
+def current_user(required: bool) -> User | None: ...
 def current_user(required: bool = True) -> User | None:
     """The calling user's row, created on first sight of their `sub`; groups follow the token."""
     if "user" in g:
@@ -48,8 +53,22 @@ def current_user(required: bool = True) -> User | None:
     if identity is None:
         return None
     verifier = current_app.extensions["videoforge.verifier"]
-    g.user = user_for(get_session(), identity, groups_from_token=verifier.groups_from_token)
+    user = user_for(get_session(), identity, groups_from_token=verifier.groups_from_token)
+    if signed_out_since(user, identity):
+        current_app.logger.info("rejected token: issued before the account's sessions were revoked")
+        abort(401, message="The bearer token is not valid.",
+              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    g.user = user
     return g.user
+
+
+def signed_out_since(user: User, identity: Identity) -> bool:
+    """The token was minted before a password change or reset signed every session of the account out: its
+    `session_epoch` is older than the row's. (Cognito's tokens carry none, and their rows' epoch stays 0.)"""
+    if not user.session_epoch:
+        return False
+    minted = identity.claims.get("session_epoch", 0)
+    return not isinstance(minted, int) or minted < user.session_epoch
 
 
 def user_for(session, identity: Identity, groups_from_token: bool = True) -> User:
@@ -89,6 +108,26 @@ def require_user(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         current_user()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_verified_email(view: Callable) -> Callable:
+    """Signed-in callers pass; with the local issuer and AUTH_EMAIL_VERIFICATION=required, only once their address
+    is verified (403 otherwise). As with groups, the local row is the truth (a token minted before the link was
+    followed still says `email_verified: false`); the token's claim counts too. Cognito's pool decides for itself:
+    its access tokens carry no such claim, and this setting does not apply to it.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = current_user()
+        config = current_app.config
+        if (config["AUTH_BACKEND"] == "local" and config["AUTH_EMAIL_VERIFICATION"] == "required"
+                and user.email_verified_at is None and g.identity.email_verified is not True):
+            abort(403, message="Verify your email address first: follow the link we mailed you, or send a new "
+                               "one from your account page.")
         return view(*args, **kwargs)
 
     return wrapper

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import Key, KeySet, RSAKey
 
 from videoforge.config import ConfigError
 
@@ -77,11 +77,12 @@ def rotate_signing_key(instance_path: str, keep_seconds: int, now: float | None 
 def public_keyset(*keys: RSAKey) -> KeySet:
     """The JWKS document's keys: public halves only, current key first, retired keys kept until their tokens expire."""
     seen: set[str] = set()
-    public = []
+    public: list[Key] = []
     for k in keys:
-        if k.kid not in seen:
-            seen.add(k.kid)
-            public.append(RSAKey.import_key(k.as_dict(private=False) | {"kid": k.kid, "use": "sig", "alg": "RS256"}))
+        kid = k.kid or k.thumbprint()  # the kid ensure_kid() gives a key without one
+        if kid not in seen:
+            seen.add(kid)
+            public.append(RSAKey.import_key(k.as_dict(private=False) | {"kid": kid, "use": "sig", "alg": "RS256"}))
     return KeySet(public)
 
 
@@ -99,7 +100,8 @@ def _write_private(path: str, key: RSAKey) -> None:
 def _import(pem: str | bytes, source: str) -> RSAKey:
     try:
         return RSAKey.import_key(pem.encode() if isinstance(pem, str) else pem)
-    except Exception:  # cryptography and joserfc raise several kinds; the operator needs the source, not the trace
+    except Exception:  # noqa: BLE001 - cryptography and joserfc raise several kinds; the operator needs the source
+        # (which setting), not the trace
         raise ConfigError(f"{_name(source)}: not an RSA key in PEM form") from None
 
 

@@ -8,10 +8,19 @@ from videoforge.config import ConfigError
 from videoforge.identity.keys import load_retired_keys, load_signing_key, public_keyset
 from videoforge.identity.verifier import LEEWAY_SECONDS, JwksSource, StaticKeys, Verifier
 
+LOCAL_ISSUER = "urn:videoforge:auth"
+"""`iss` of local tokens when neither AUTH_ISSUER nor PUBLIC_URL is set."""
+
 
 def local_issuer_url(config: dict) -> str:
-    """The `iss` of local tokens."""
-    return config.get("AUTH_ISSUER") or config["PUBLIC_URL"].rstrip("/") + "/api/auth"
+    """The `iss` of local tokens: AUTH_ISSUER, else PUBLIC_URL + /api/auth, else LOCAL_ISSUER.
+
+    Never the request's host: a token signed in at localhost must still verify when used at 127.0.0.1 or
+    from a phone on the LAN, and every split process must expect the same `iss` whoever it is asked by.
+    """
+    if config.get("AUTH_ISSUER"):
+        return config["AUTH_ISSUER"]
+    return config["PUBLIC_URL"].rstrip("/") + "/api/auth" if config.get("PUBLIC_URL") else LOCAL_ISSUER
 
 
 def cognito_region(config: dict) -> str:

@@ -7,12 +7,12 @@ import json
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 LEEWAY_SECONDS = 30
 REFETCH_INTERVAL = 60.0
@@ -33,11 +33,18 @@ class Identity:
     groups: tuple[str, ...]
     claims: dict
 
+    @property
+    def email_verified(self) -> bool | None:
+        """The token's `email_verified`: local tokens always say it; Cognito's access tokens never do (None)."""
+        value = self.claims.get("email_verified")
+        return value if isinstance(value, bool) else None
+
 
 class JwksSource:
     """A JWKS document fetched over HTTP, cached, refetched on an unknown `kid` at most once a minute."""
 
-    def __init__(self, url: str, fetch: Callable[[str], dict] | None = None, clock=time.monotonic):
+    def __init__(self, url: str, fetch: Callable[[str], KeySetSerialization] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.url = url
         self._fetch = fetch or _fetch_json
         self._clock = clock
@@ -53,7 +60,7 @@ class JwksSource:
                 self._fetched_at = self._clock()
                 try:
                     self._keys = KeySet.import_key_set(self._fetch(self.url))
-                except Exception as exc:  # network or JSON trouble: keep the old keys, fail this token
+                except Exception as exc:  # noqa: BLE001 - network or JSON trouble: keep the old keys, fail this token
                     if self._keys is None:
                         raise InvalidToken(f"cannot fetch JWKS: {type(exc).__name__}") from None
             if self._keys is None:
@@ -133,6 +140,6 @@ def _header_of(token: str) -> dict:
     return header
 
 
-def _fetch_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - operator-configured URL
+def _fetch_json(url: str) -> KeySetSerialization:  # unchecked: import_key_set refuses what is not a JWKS
+    with urllib.request.urlopen(url, timeout=5) as response:  # the configured JWKS URL, never a request's
         return json.load(response)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from videoforge.config import ConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ENTRY_POINT_GROUP = "videoforge.modules"
 
@@ -22,7 +26,7 @@ class Module:
     """A namespace (the module's config.py) of upper-case defaults."""
     cli: Callable[[], Sequence[Any]] = lambda: ()
     """Returns click commands added to the `videoforge` group."""
-    setup: Callable[[Any], None] | None = None
+    setup: Callable[[Flask], None] | None = None
     """Called with the app after blueprints are registered (wire ports, start threads)."""
     needs_database: bool = True
     order: int = 50

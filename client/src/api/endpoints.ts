@@ -6,6 +6,7 @@ import type {
   QueueStats,
   ReceivedPart,
   UploadCreated,
+  UploadRules,
   Video,
   Visibility,
 } from "./types";
@@ -60,6 +61,9 @@ export interface NewUpload {
   description?: string;
   visibility?: Visibility;
 }
+export const RULES_PATH = "/api/gallery/upload-rules";
+export const getUploadRules = () => api<UploadRules>(RULES_PATH, { auth: false });
+
 export const createUpload = (body: NewUpload) => api<UploadCreated>("/api/gallery/uploads", { method: "POST", body });
 
 /** Parts the storage already holds, with fresh instructions for the rest (none once confirmed). */

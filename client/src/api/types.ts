@@ -49,6 +49,15 @@ export interface Playback {
   error?: string | null;
 }
 
+/** What an upload may be (GET /api/gallery/upload-rules): the server refuses the rest. */
+export interface UploadRules {
+  allowed_extensions: string[];
+  allowed_content_types: string[];
+  title_max_length: number;
+  description_max_length: number;
+  upload_max_size: number;
+}
+
 export interface Pagination {
   total: number;
   total_pages: number;
@@ -73,6 +82,9 @@ export interface Me {
   email?: string;
   groups?: string[];
   "cognito:groups"?: string[];
+  mfa_enabled?: boolean;
+  /** Local issuer: a link mailed to `email` was followed. */
+  email_verified?: boolean;
 }
 
 export type AuthConfig =
@@ -82,6 +94,12 @@ export type AuthConfig =
       /** False when the operator closed sign-up (accounts are made from the CLI). */
       signup?: boolean;
       password_min_length?: number;
+      /** Reset links can be mailed from the address the page was loaded from. */
+      password_reset?: boolean;
+      /** `required`: no uploads until the address is verified. */
+      email_verification?: "required" | "optional" | "off";
+      /** What deleting an account does with its videos. */
+      account_deletion?: "erase" | "handover";
     }
   | {
       flow: "cognito";

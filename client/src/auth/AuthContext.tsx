@@ -21,6 +21,12 @@ export interface AuthValue {
   signUp(email: string, password: string): Promise<void>;
   startHostedSignIn(returnTo?: string): Promise<void>;
   signOut(): void;
+  /** Reads /me again (after the address was verified or changed). */
+  reloadUser(): Promise<void>;
+  /** Keeps tokens the server handed this session (a password change signs every other one out). */
+  adoptTokens(tokens: TokenResponse): void;
+  /** Forgets this tab's tokens without asking the server (they were revoked already, or the account is gone). */
+  forgetSession(): void;
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
@@ -147,6 +153,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [config],
   );
 
+  const adoptTokens = useCallback((tokens: TokenResponse) => {
+    sessionRef.current?.set(tokens);
+  }, []);
+
+  const forgetSession = useCallback(() => {
+    sessionRef.current?.clear();
+  }, []);
+
   const signOut = useCallback(() => {
     const refreshToken = sessionRef.current?.current?.refreshToken;
     if (config?.flow === "local" && refreshToken) {
@@ -174,8 +188,25 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       signUp,
       startHostedSignIn,
       signOut,
+      reloadUser: loadMe,
+      adoptTokens,
+      forgetSession,
     }),
-    [status, config, configError, callbackError, user, accessToken, signIn, signUp, startHostedSignIn, signOut],
+    [
+      status,
+      config,
+      configError,
+      callbackError,
+      user,
+      accessToken,
+      signIn,
+      signUp,
+      startHostedSignIn,
+      signOut,
+      loadMe,
+      adoptTokens,
+      forgetSession,
+    ],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -1,5 +1,5 @@
 /** Labelled form control with an error message tied to it by aria-describedby. */
-import { useId, type ReactElement, cloneElement } from "react";
+import { useId, type ReactElement, type ReactNode, cloneElement } from "react";
 
 export function Field({
   label,
@@ -9,7 +9,7 @@ export function Field({
 }: {
   label: string;
   error?: string;
-  hint?: string;
+  hint?: ReactNode;
   children: ReactElement<Record<string, unknown>>;
 }) {
   const id = useId();

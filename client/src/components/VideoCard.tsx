@@ -53,9 +53,10 @@ export function VideoCard({
             </span>
           )}
         </div>
-        <h3 className="card-title" id={titleId}>
+        {/* h2: the cards sit right under the page's h1. */}
+        <h2 className="card-title" id={titleId}>
           {video.title || "Untitled"}
-        </h3>
+        </h2>
       </a>
       {audience === "owner" ? (
         <div className="card-meta">

@@ -105,7 +105,9 @@ export function Admin() {
               {letters.map((d) => (
                 <tr key={d.id} data-testid="dead-letter-row">
                   <td>
-                    <a href={watchHref(d.video_id)}>{d.video_id}</a>
+                    <a className="video-id" href={watchHref(d.video_id)} title={d.video_id}>
+                      {d.video_id}
+                    </a>
                   </td>
                   <td>{d.receive_count}</td>
                   <td className="error-text">{d.error || "—"}</td>

@@ -4,6 +4,7 @@ import { listMyVideos, retryVideo, type VideoPage } from "../api/endpoints";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Pagination } from "../components/Pagination";
 import { VideoCard } from "../components/VideoCard";
+import { takeFlash } from "../flash";
 import { useDocumentTitle, usePoll } from "../hooks";
 
 const POLL_MS = 2000;
@@ -14,6 +15,12 @@ export function MyVideos() {
   const [data, setData] = useState<VideoPage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [retrying, setRetrying] = useState<Set<string>>(new Set());
+  // What the last page did (a video deleted), said once; set after mount so the status region announces it.
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(() => {
+    const message = takeFlash();
+    if (message) setNotice(message);
+  }, []);
 
   const load = useCallback(async () => {
     try {
@@ -55,6 +62,9 @@ export function MyVideos() {
           Upload
         </a>
       </div>
+      <p role="status" className={notice ? "notice notice-ok" : "visually-hidden"} data-testid="page-notice">
+        {notice}
+      </p>
       <ErrorNotice error={error} />
       {data === null && !error && <p className="muted" role="status">Loading…</p>}
       {data && data.videos.length === 0 && (

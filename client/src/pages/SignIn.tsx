@@ -1,9 +1,13 @@
 /** Sign in: local email/password (with a TOTP step when the issuer asks) or Cognito's hosted UI. */
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { checkFields } from "../account/forms";
+import { localRefusal } from "../account/localRefusal";
 import { ApiError } from "../api/client";
 import { isMfaRequired, useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
+import { useFocusOnError } from "../components/focusError";
+import { takeFlash } from "../flash";
 import { useDocumentTitle } from "../hooks";
 
 export function SignIn({ returnTo }: { returnTo?: string }) {
@@ -16,6 +20,14 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const codeRef = useRef<HTMLInputElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusOnError(formRef, error);
+  // What the last page did (the account was deleted), said once.
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(() => {
+    const message = takeFlash();
+    if (message) setNotice(message);
+  }, []);
 
   useEffect(() => {
     if (needCode) codeRef.current?.focus();
@@ -23,6 +35,10 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
+    const problems = localRefusal(
+      checkFields({ email, password }, { email: "Enter your email address.", password: "Enter your password." }),
+    );
+    if (problems) return setError(problems);
     setBusy(true);
     setError(null);
     try {
@@ -51,6 +67,11 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
         </div>
       )}
       {callbackError && <ErrorNotice error={new Error(callbackError)} />}
+      {notice && (
+        <div className="notice notice-ok" role="status">
+          <p>{notice}</p>
+        </div>
+      )}
       {hosted ? (
         <>
           <p className="muted">You will continue on the secure sign-in page and come back here.</p>
@@ -59,7 +80,7 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
           </button>
         </>
       ) : (
-        <form onSubmit={onSubmit} noValidate data-testid="signin-form">
+        <form ref={formRef} onSubmit={onSubmit} noValidate data-testid="signin-form">
           <Field label="Email" error={fieldErrors.email}>
             <input
               type="email"
@@ -120,6 +141,11 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
             </button>
           )}
         </form>
+      )}
+      {!hosted && !(config?.flow === "local" && config.password_reset === false) && (
+        <p className="auth-switch">
+          <a href="#/forgot">Forgot password?</a>
+        </p>
       )}
       {!hosted && !(config?.flow === "local" && config.signup === false) && (
         <p className="auth-switch">

@@ -1,9 +1,13 @@
 /** Create an account on the local issuer, then sign straight in. */
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
+import { checkFields, minPasswordLength } from "../account/forms";
+import { localRefusal } from "../account/localRefusal";
 import { ApiError } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
+import { useFocusOnError } from "../components/focusError";
+import { flash } from "../flash";
 import { useDocumentTitle } from "../hooks";
 
 export function SignUp() {
@@ -13,6 +17,8 @@ export function SignUp() {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusOnError(formRef, error);
 
   if (config?.flow === "cognito") {
     return (
@@ -37,15 +43,25 @@ export function SignUp() {
       </section>
     );
   }
-  // The local issuer's default (AUTH_PASSWORD_MIN_LENGTH) until /config says otherwise.
-  const minLength = (config?.flow === "local" && config.password_min_length) || 10;
+  const minLength = minPasswordLength(config);
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
+    const problems = localRefusal(
+      checkFields(
+        { email, password },
+        { email: "Enter your email address.", password: "Choose a password." },
+        { newPassword: "password", minLength },
+      ),
+    );
+    if (problems) return setError(problems);
     setBusy(true);
     setError(null);
     try {
       await signUp(email.trim(), password);
+      if (config?.flow === "local" && (config.email_verification ?? "optional") !== "off") {
+        flash(`We sent a link to ${email.trim()}: open it to verify your address.`);
+      }
       window.location.hash = "#/";
     } catch (err) {
       setError(err);
@@ -58,11 +74,12 @@ export function SignUp() {
   return (
     <section className="auth-card" aria-labelledby="signup-heading">
       <h1 id="signup-heading">Create account</h1>
-      <form onSubmit={onSubmit} noValidate data-testid="signup-form">
+      <form ref={formRef} onSubmit={onSubmit} noValidate data-testid="signup-form">
         <Field label="Email" error={fieldErrors.email}>
           <input type="email" name="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
-        <Field label="Password" error={fieldErrors.password} hint={`At least ${minLength} characters.`}>
+        <Field label="Password" error={fieldErrors.password}
+          hint={fieldErrors.password ? undefined : `At least ${minLength} characters.`}>
           <input
             type="password"
             name="password"

@@ -1,31 +1,48 @@
 /** Pick or drop several videos, set their details, and watch each one's transfer. */
-import { useRef, useState, type DragEvent } from "react";
+import { useEffect, useRef, useState, type DragEvent } from "react";
 import type { Visibility } from "../api/types";
+import { summarize } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
+import { focusFirstError } from "../components/focusError";
 import { ProgressBar } from "../components/ProgressBar";
 import { VISIBILITY_OPTIONS } from "../components/visibility";
 import { formatBytes, formatEta, formatSpeed } from "../format";
 import { useDocumentTitle } from "../hooks";
 import { watchHref } from "../router";
 import { useUploads, useUploadState } from "../upload/UploadsContext";
+import { fileRefusal, TITLE_MAX_LENGTH, titleProblem, useUploadRules } from "../upload/rules";
+import { TitleCounter } from "../upload/TitleCounter";
 import type { UploadTask } from "../upload/uploadTask";
+
+/** Refusals about the file itself: no change to the details can make the server take it. */
+const FILE_FIELDS = ["filename", "content_type", "size", "quota"];
+/** Fields the upload form shows beside their inputs. */
+const FORM_FIELDS = ["title", "description", "visibility"];
 
 export function Upload() {
   useDocumentTitle("Upload");
   const { tasks, unfinished, addFiles, discard } = useUploads();
   const [dragging, setDragging] = useState(false);
+  const [refused, setRefused] = useState<string[]>([]);
   const inputRef = useRef<HTMLInputElement>(null);
+  const rules = useUploadRules();
+  const titleMax = rules?.title_max_length ?? TITLE_MAX_LENGTH;
 
   const onFiles = (list: FileList | null) => {
     const files = Array.from(list ?? []);
-    if (files.length) addFiles(files);
+    // The server's own rules, before any form: a file it would refuse never gets one.
+    const verdicts = files.map((file) => ({ file, refusal: rules ? fileRefusal(file, rules) : null }));
+    setRefused(verdicts.flatMap((v) => (v.refusal ? [v.refusal] : [])));
+    const accepted = verdicts.filter((v) => !v.refusal).map((v) => v.file);
+    if (accepted.length) addFiles(accepted, { titleMaxLength: titleMax });
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
     onFiles(e.dataTransfer.files);
   };
-  const startable = tasks.filter((t) => t.state.phase === "ready");
+  // A title the server would refuse waits for its row's own button, which says what to fix.
+  const startable = tasks.filter((t) => t.state.phase === "ready" && !titleProblem(t.state.details.title, titleMax));
 
   return (
     <section aria-labelledby="upload-heading">
@@ -57,7 +74,7 @@ export function Upload() {
           id="upload-input"
           className="visually-hidden"
           type="file"
-          accept="video/*,.mkv,.mov,.m4v,.avi,.webm"
+          accept={rules ? rules.allowed_extensions.map((e) => `.${e}`).join(",") : "video/*,.mkv,.mov,.m4v,.avi,.webm"}
           multiple
           data-testid="upload-input"
           onChange={(e) => {
@@ -67,6 +84,19 @@ export function Upload() {
         />
         <p className="muted small">Files go straight to storage; large ones are sent in parts and can resume.</p>
       </div>
+      {refused.length > 0 && (
+        <div className="notice notice-error refused" role="alert" data-testid="refused-files">
+          {refused.length === 1 ? (
+            <p>{refused[0]}</p>
+          ) : (
+            <ul>
+              {refused.map((message) => (
+                <li key={message}>{message}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       {unfinished.length > 0 && (
         <section className="card unfinished" aria-labelledby="unfinished-heading" data-testid="unfinished-uploads">
           <h2 id="unfinished-heading">Unfinished uploads</h2>
@@ -90,7 +120,7 @@ export function Upload() {
       {tasks.length > 0 && (
         <ul className="upload-list" aria-label="Uploads">
           {tasks.map((t) => (
-            <UploadRow key={t.key} task={t} />
+            <UploadRow key={t.key} task={t} titleMax={titleMax} />
           ))}
         </ul>
       )}
@@ -98,10 +128,30 @@ export function Upload() {
   );
 }
 
-function UploadRow({ task }: { task: UploadTask }) {
+function UploadRow({ task, titleMax }: { task: UploadTask; titleMax: number }) {
   const s = useUploadState(task);
   const { remove } = useUploads();
-  const editable = s.phase === "ready" || s.phase === "failed";
+  const formRef = useRef<HTMLFormElement>(null);
+  // An object per failed check, so finding the same problem again moves the focus again.
+  const [titleError, setTitleError] = useState<{ message: string } | null>(null);
+  const fileRefused = s.phase === "failed" && Object.keys(s.fieldErrors).some((k) => FILE_FIELDS.includes(k));
+  const editable = (s.phase === "ready" || s.phase === "failed") && !fileRefused;
+  // Each error once: beside its field, or in the message below the form (not both).
+  const summary = s.error ? summarize(s.error, s.fieldErrors, FORM_FIELDS) : null;
+  const general = summary ? [summary.message, ...summary.fields.map(([, m]) => m)].filter(Boolean).join(" ") : "";
+
+  useEffect(() => {
+    if (titleError) focusFirstError(formRef.current);
+  }, [titleError]);
+  useEffect(() => {
+    if (s.phase === "failed") focusFirstError(formRef.current ?? document.getElementById(`${s.key}-refused`));
+  }, [s.phase, s.key]);
+
+  const onSubmit = () => {
+    const problem = titleProblem(s.details.title, titleMax);
+    setTitleError(problem ? { message: problem } : null);
+    if (!problem) void task.start();
+  };
   const moving = s.phase === "creating" || s.phase === "uploading" || s.phase === "confirming";
   const pct = s.size > 0 ? (s.bytesSent / s.size) * 100 : s.phase === "done" ? 100 : 0;
   const headingId = `${s.key}-name`;
@@ -115,16 +165,43 @@ function UploadRow({ task }: { task: UploadTask }) {
         <span className="muted small">{formatBytes(s.size)}</span>
       </div>
 
+      {fileRefused && (
+        <div className="upload-refused" id={`${s.key}-refused`}>
+          <p className="error-text" role="alert">
+            {general || "This file cannot be uploaded."}
+          </p>
+          <div className="row-actions">
+            <button type="button" className="btn" onClick={() => remove(s.key)}>
+              Remove
+            </button>
+          </div>
+        </div>
+      )}
+
       {editable && (
         <form
           className="upload-form"
+          ref={formRef}
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            void task.start();
+            onSubmit();
           }}
         >
-          <Field label="Title" error={s.fieldErrors.title}>
-            <input type="text" required maxLength={200} value={s.details.title} onChange={(e) => task.setDetails({ title: e.target.value })} />
+          <Field
+            label="Title"
+            error={titleError?.message ?? s.fieldErrors.title}
+            hint={<TitleCounter title={s.details.title} max={titleMax} />}
+          >
+            <input
+              type="text"
+              required
+              value={s.details.title}
+              onChange={(e) => {
+                setTitleError(null);
+                task.setDetails({ title: e.target.value });
+              }}
+            />
           </Field>
           <Field label="Description" error={s.fieldErrors.description}>
             <textarea rows={2} value={s.details.description} onChange={(e) => task.setDetails({ description: e.target.value })} />
@@ -138,9 +215,9 @@ function UploadRow({ task }: { task: UploadTask }) {
               ))}
             </select>
           </Field>
-          {s.error && (
+          {general && (
             <p className="error-text" role="alert">
-              {s.error}
+              {general}
             </p>
           )}
           <div className="row-actions">

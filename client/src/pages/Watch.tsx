@@ -1,22 +1,36 @@
 /** Watch a video; its owner can also edit details, delete it and copy its share link. */
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import { deleteVideo, getPlayback, getVideo, retryVideo, updateVideo } from "../api/endpoints";
-import type { Playback, Video, Visibility } from "../api/types";
+import type { Playback, Rendition, Video, Visibility } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
+import { useFocusOnError } from "../components/focusError";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
+import { ShareLink } from "../components/ShareLink";
 import { processingSummary } from "../components/VideoCard";
+import { flash } from "../flash";
 import { useDocumentTitle, usePoll } from "../hooks";
 import { Player } from "../player/Player";
 import { signInHref, watchHref } from "../router";
 import { VISIBILITY_OPTIONS } from "../components/visibility";
+import { TITLE_MAX_LENGTH, titleProblem, useUploadRules } from "../upload/rules";
+import { TitleCounter } from "../upload/TitleCounter";
 
 export function shareUrl(id: string): string {
   return `${window.location.origin}${window.location.pathname}${watchHref(id)}`;
+}
+
+/** "1080p, 720p, 360p": the server's rung names (by short side, so portrait videos read as people say them), best first. */
+export function renditionNames(renditions: Rendition[]): string {
+  const side = (r: Rendition) => Math.min(r.width || r.height, r.height || r.width);
+  return [...renditions]
+    .sort((a, b) => side(b) - side(a) || b.bandwidth - a.bandwidth)
+    .map((r) => r.name)
+    .join(", ");
 }
 
 export function Watch({ id }: { id: string }) {
@@ -25,7 +39,8 @@ export function Watch({ id }: { id: string }) {
   const [video, setVideo] = useState<Video | null>(null);
   const [error, setError] = useState<unknown>(null);
   const title = video?.title ?? playback?.title ?? "Video";
-  useDocumentTitle(title);
+  const unavailable = error instanceof ApiError && (error.status === 404 || error.status === 403);
+  useDocumentTitle(error && !playback ? (unavailable ? "Video not available" : "Could not load the video") : title);
 
   const loadPlayback = useCallback(async () => {
     try {
@@ -68,14 +83,17 @@ export function Watch({ id }: { id: string }) {
   const ownsVideo =
     video !== null && (video.is_owner === true || (video.owner != null && video.owner === user?.sub) || isAdmin);
   const merged: Video | null = video && playback ? { ...video, status: playback.status } : video;
+  // The gallery's answer (signed in) or the playback info (anyone): a signed-out viewer sees it too.
+  const description = video?.description ?? playback?.description;
+  // Private videos are only ever shown to their owner (or an admin): anyone else watching may pass the link on.
+  const shareable = ownsVideo ? merged?.visibility !== "private" : true;
 
   if (error && !playback) {
-    const notFound = error instanceof ApiError && (error.status === 404 || error.status === 403);
     return (
       <section>
-        <h1>{notFound ? "Video not available" : "Could not load the video"}</h1>
+        <h1>{unavailable ? "Video not available" : "Could not load the video"}</h1>
         <ErrorNotice error={error} />
-        {notFound && authStatus !== "signedIn" && (
+        {unavailable && authStatus !== "signedIn" && (
           <p>
             If this video is private, <a href={signInHref(watchHref(id))}>sign in</a> to watch it.
           </p>
@@ -120,18 +138,20 @@ export function Watch({ id }: { id: string }) {
 
       <div className="watch-head">
         <h1 id="watch-title">{title}</h1>
-        <StatusBadge status={playback.status} />
+        {ownsVideo && <StatusBadge status={playback.status} />}
       </div>
       {busy && video && <p className="muted small" aria-live="polite">{processingSummary({ ...video, status: playback.status })}</p>}
-      {video?.description && <p className="description">{video.description}</p>}
+      {description && <p className="description" data-testid="description">{description}</p>}
       {playback.renditions?.length > 0 && (
         <p className="muted small">
           Available in{" "}
-          {[...playback.renditions]
-            .sort((a, b) => b.height - a.height)
-            .map((r) => `${r.height}p`)
-            .join(", ")}
+          {renditionNames(playback.renditions)}
         </p>
+      )}
+      {shareable && playback.status !== "failed" && (
+        <div className="watch-share">
+          <ShareLink link={shareUrl(id)} />
+        </div>
       )}
       {ownsVideo && merged && <OwnerPanel video={merged} onChanged={setVideo} />}
     </section>
@@ -147,7 +167,11 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
   const [error, setError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const [copied, setCopied] = useState(false);
+  // An object, so the same problem found again is a new value and focus moves to it again.
+  const [titleError, setTitleError] = useState<{ message: string } | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusOnError(formRef, titleError ?? error);
+  const titleMax = useUploadRules()?.title_max_length ?? TITLE_MAX_LENGTH;
 
   useEffect(() => {
     setTitle(video.title);
@@ -157,9 +181,12 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
 
   const onSave = async (e: FormEvent) => {
     e.preventDefault();
-    setSaving(true);
     setSaved(false);
     setError(null);
+    const problem = titleProblem(title, titleMax);
+    setTitleError(problem ? { message: problem } : null);
+    if (problem) return;
+    setSaving(true);
     try {
       onChanged(await updateVideo(video.id, { title: title.trim(), description, visibility }));
       setSaved(true);
@@ -174,6 +201,7 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
     setDeleting(true);
     try {
       await deleteVideo(video.id);
+      flash(`“${video.title}” was deleted.`);
       window.location.hash = "#/";
     } catch (err) {
       setError(err);
@@ -183,37 +211,10 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
     }
   };
 
-  const link = shareUrl(video.id);
-  const onCopy = async () => {
-    try {
-      await navigator.clipboard.writeText(link);
-    } catch {
-      // Clipboard API needs a secure context; selecting the text lets people copy by hand.
-      (document.getElementById("share-link") as HTMLInputElement | null)?.select();
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2000);
-  };
-
   const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
-  const shareable = video.visibility === "public" || video.visibility === "unlisted";
 
   return (
     <div className="owner-panel">
-      {shareable && (
-        <div className="share">
-          <label htmlFor="share-link">Share link</label>
-          <div className="share-row">
-            <input id="share-link" type="text" readOnly value={link} data-testid="share-link" onFocus={(e) => e.target.select()} />
-            <button type="button" className="btn" onClick={onCopy} data-testid="copy-share-link">
-              {copied ? "Copied" : "Copy link"}
-            </button>
-          </div>
-          <span className="visually-hidden" aria-live="polite">
-            {copied ? "Link copied" : ""}
-          </span>
-        </div>
-      )}
       {video.status === "failed" && (
         <div className="notice notice-error">
           <p>{video.error ? `Processing failed: ${video.error}` : "Processing failed."}</p>
@@ -224,10 +225,10 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
           )}
         </div>
       )}
-      <form className="edit-form" onSubmit={onSave} aria-labelledby="edit-heading" data-testid="edit-form">
+      <form className="edit-form" ref={formRef} onSubmit={onSave} noValidate aria-labelledby="edit-heading" data-testid="edit-form">
         <h2 id="edit-heading">Details</h2>
-        <Field label="Title" error={fieldErrors.title}>
-          <input type="text" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+        <Field label="Title" error={titleError?.message ?? fieldErrors.title} hint={<TitleCounter title={title} max={titleMax} />}>
+          <input type="text" required value={title} onChange={(e) => (setTitle(e.target.value), setTitleError(null))} />
         </Field>
         <Field label="Description" error={fieldErrors.description}>
           <textarea rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />

@@ -1,9 +1,10 @@
 /** HLS player: hls.js (or native HLS), quality menu, storyboard previews on the seek bar, keyboard controls. */
 import Hls, { type Level } from "hls.js";
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { apiUrl } from "../api/client";
 import { formatBitrate, formatDuration } from "../format";
-import { FullscreenIcon, PauseIcon, PlayIcon, VolumeIcon } from "./icons";
+import { ExitFullscreenIcon, FullscreenIcon, PauseIcon, PlayIcon, VolumeIcon } from "./icons";
+import { KEY_HELP, keyAction, SPEEDS, speedLabel, type KeyAction } from "./keys";
 import { cueAt } from "./storyboard";
 import { useStoryboard } from "./useStoryboard";
 
@@ -24,13 +25,34 @@ interface QualityLevel {
   label: string;
 }
 
-export function levelLabel(level: Pick<Level, "height" | "bitrate" | "name">): string {
-  const name = level.height ? `${level.height}p` : level.name || "level";
+type LevelShape = Pick<Level, "width" | "height" | "bitrate" | "name">;
+
+/** A rendition's name as people say it: by its short side, so a portrait 1080×1920 rung is "1080p", not "1920p". */
+export function rungName(level: Pick<Level, "width" | "height" | "name">): string {
+  const side = shortSide(level);
+  return side ? `${side}p` : level.name || "level";
+}
+
+function shortSide({ width, height }: Pick<Level, "width" | "height">): number {
+  return width && height ? Math.min(width, height) : height || 0;
+}
+
+export function levelLabel(level: LevelShape): string {
+  const name = rungName(level);
   const rate = formatBitrate(level.bitrate);
   return rate ? `${name} · ${rate}` : name;
 }
 
-const SEEK_STEP = 5;
+/** The quality menu's entries, best first (by short side, then bitrate), keeping hls.js's level indexes. */
+export function qualityLevels(levels: LevelShape[]): QualityLevel[] {
+  return levels
+    .map((level, index) => ({ index, label: levelLabel(level), side: shortSide(level), bitrate: level.bitrate }))
+    .sort((a, b) => b.side - a.side || b.bitrate - a.bitrate)
+    .map(({ index, label }) => ({ index, label }));
+}
+
+/** Keys the player answers while nothing in particular has the focus. */
+const IDLE_KEYS = new Set([" ", "k", "K", "ArrowLeft", "ArrowRight", "f", "F", "m", "M", "<", ">"]);
 
 export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, accessToken, reloadKey }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -52,7 +74,13 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
   const [error, setError] = useState<string | null>(null);
   const [hover, setHover] = useState<{ x: number; time: number } | null>(null);
   const [native, setNative] = useState(false);
+  const [rate, setRate] = useState(1);
+  const [fullscreen, setFullscreen] = useState(false);
+  /** What a shortcut just did, for screen readers (the focus stays where it was). */
+  const [announcement, setAnnouncement] = useState("");
   const cues = useStoryboard(thumbnailsUrl, accessToken);
+  const helpId = useId();
+  const speedId = useId();
 
   useEffect(() => {
     const video = videoRef.current!;
@@ -76,12 +104,7 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
       });
       hlsRef.current = hls;
       hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
-        setLevels(
-          data.levels
-            .map((level, index) => ({ index, label: levelLabel(level), height: level.height }))
-            .sort((a, b) => b.height - a.height)
-            .map(({ index, label }) => ({ index, label })),
-        );
+        setLevels(qualityLevels(data.levels));
       });
       hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => setAutoLevel(data.level));
       let mediaRecoveries = 0;
@@ -129,10 +152,26 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
     else v.pause();
   }, []);
 
-  const seekBy = (delta: number) => {
+  const seekTo = (to: number) => {
     const v = videoRef.current;
     if (!v) return;
-    v.currentTime = Math.max(0, Math.min(shownDuration || v.currentTime + delta, v.currentTime + delta));
+    v.currentTime = to;
+    setTime(to); // the slider and its aria-valuetext follow at once, not at the next timeupdate
+  };
+
+  const setVolumeTo = (to: number) => {
+    const v = videoRef.current;
+    if (!v) return;
+    v.volume = to;
+    v.muted = to === 0;
+  };
+
+  const setSpeed = (to: number) => {
+    const v = videoRef.current;
+    if (!v) return;
+    // defaultPlaybackRate too: a reload of the source (processing -> ready) would otherwise reset it.
+    v.defaultPlaybackRate = to;
+    v.playbackRate = to;
   };
 
   const toggleMute = () => {
@@ -147,41 +186,68 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
     else void el.requestFullscreen?.().catch(() => undefined);
   };
 
+  useEffect(() => {
+    const onChange = () => setFullscreen(document.fullscreenElement !== null && document.fullscreenElement === wrapRef.current);
+    document.addEventListener("fullscreenchange", onChange);
+    return () => document.removeEventListener("fullscreenchange", onChange);
+  }, []);
+
   const chooseLevel = (index: number) => {
     setSelected(index);
     if (hlsRef.current) hlsRef.current.currentLevel = index;
   };
 
+  const perform = (action: KeyAction, announce: boolean) => {
+    const v = videoRef.current;
+    switch (action.kind) {
+      case "seek":
+        seekTo(action.to);
+        if (announce) setAnnouncement(`${formatDuration(action.to)} of ${formatDuration(shownDuration)}`);
+        return;
+      case "volume":
+        setVolumeTo(action.to);
+        setAnnouncement(action.to === 0 ? "Muted" : `Volume ${Math.round(action.to * 100)}%`);
+        return;
+      case "speed":
+        setSpeed(action.to);
+        setAnnouncement(`Speed ${speedLabel(action.to)}`);
+        return;
+      case "togglePlay":
+        return togglePlay();
+      case "toggleMute":
+        if (v) setAnnouncement(v.muted ? "Sound on" : "Muted");
+        return toggleMute();
+      case "toggleFullscreen":
+        return toggleFullscreen();
+    }
+  };
+
+  const keyState = () => {
+    const v = videoRef.current;
+    return { time: v?.currentTime ?? time, duration: shownDuration, volume: v?.volume ?? volume, rate: v?.playbackRate ?? rate };
+  };
+
   /** Player shortcuts; returns whether the key was used. */
   const handleKey = (e: globalThis.KeyboardEvent | KeyboardEvent<HTMLDivElement>): boolean => {
     const target = e.target as HTMLElement;
-    // Form controls keep their own keys (arrows on the seek slider, space on a focused button).
+    // Form controls keep their own keys (the seek bar handles its own, below; space on a focused button).
     if (target.closest?.("input, select, textarea, [contenteditable]")) return false;
     if (target.closest?.("button, a") && (e.key === " " || e.key === "Enter")) return false;
     if (e.altKey || e.ctrlKey || e.metaKey) return false;
-    switch (e.key) {
-      case " ":
-      case "k":
-      case "K":
-        togglePlay();
-        return true;
-      case "ArrowLeft":
-        seekBy(-SEEK_STEP);
-        return true;
-      case "ArrowRight":
-        seekBy(SEEK_STEP);
-        return true;
-      case "f":
-      case "F":
-        toggleFullscreen();
-        return true;
-      case "m":
-      case "M":
-        toggleMute();
-        return true;
-      default:
-        return false;
-    }
+    const action = keyAction(e.key, e.shiftKey, keyState());
+    if (!action) return false;
+    perform(action, true);
+    return true;
+  };
+
+  /** The seek bar's keys: 5 s arrows (a native range input would move one `step`), and the player's other keys. */
+  const onSeekKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const action = keyAction(e.key, e.shiftKey, keyState(), true);
+    if (!action) return;
+    e.preventDefault();
+    e.stopPropagation();
+    perform(action, false); // the slider's own aria-valuetext says where it is
   };
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (handleKey(e)) e.preventDefault();
@@ -193,7 +259,8 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
     const onWindowKey = (e: globalThis.KeyboardEvent) => {
       const t = e.target as HTMLElement;
       const idle = t === document.body || t === document.documentElement || t.id === "main";
-      if (!e.defaultPrevented && idle && handleKeyRef.current(e)) e.preventDefault();
+      // Not ↑/↓, Page Up/Down, Home/End: with the player unfocused those still scroll the page.
+      if (!e.defaultPrevented && idle && IDLE_KEYS.has(e.key) && handleKeyRef.current(e)) e.preventDefault();
     };
     window.addEventListener("keydown", onWindowKey);
     return () => window.removeEventListener("keydown", onWindowKey);
@@ -207,9 +274,9 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
   };
 
   const cue = hover ? cueAt(cues, hover.time) : null;
-  // Just the height: the select stays narrow enough for a phone's control bar.
+  // Just the rung's name: the select stays narrow enough for a phone's control bar.
   const autoLevelInfo = autoLevel != null ? hlsRef.current?.levels[autoLevel] : undefined;
-  const autoLabel = autoLevelInfo ? (autoLevelInfo.height ? `${autoLevelInfo.height}p` : levelLabel(autoLevelInfo)) : null;
+  const autoLabel = autoLevelInfo ? rungName(autoLevelInfo) : null;
 
   return (
     <div
@@ -218,9 +285,16 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
       tabIndex={0}
       onKeyDown={onKeyDown}
       role="region"
-      aria-label={`Video player: ${title}. Keys: space or K play/pause, arrows seek, F fullscreen, M mute.`}
+      aria-label={`Video player: ${title}`}
+      aria-describedby={helpId}
       data-testid="player"
     >
+      <p id={helpId} className="visually-hidden">
+        {KEY_HELP}
+      </p>
+      <div className="visually-hidden" aria-live="polite" data-testid="player-announcement">
+        {announcement}
+      </div>
       <video
         ref={videoRef}
         className="player-video"
@@ -244,6 +318,7 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
           setMuted(e.currentTarget.muted);
           setVolume(e.currentTarget.volume);
         }}
+        onRateChange={(e) => setRate(e.currentTarget.playbackRate)}
       />
       {error && (
         <div className="player-error" role="alert">
@@ -251,7 +326,14 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
         </div>
       )}
       <div className="player-controls">
-        <button type="button" className="ctrl" onClick={togglePlay} aria-label={playing ? "Pause" : "Play"} data-testid="play-button">
+        <button
+          type="button"
+          className="ctrl"
+          onClick={togglePlay}
+          aria-label={playing ? "Pause" : "Play"}
+          title={playing ? "Pause (K)" : "Play (K)"}
+          data-testid="play-button"
+        >
           {playing ? <PauseIcon /> : <PlayIcon />}
         </button>
         <div className="seek" onMouseMove={onSeekHover} onMouseLeave={() => setHover(null)}>
@@ -261,11 +343,10 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
             className="seek-input"
             min={0}
             max={shownDuration || 0}
-            step={0.1}
+            step="any"
             value={Math.min(time, shownDuration || 0)}
-            onChange={(e) => {
-              if (videoRef.current) videoRef.current.currentTime = Number(e.target.value);
-            }}
+            onChange={(e) => seekTo(Number(e.target.value))}
+            onKeyDown={onSeekKeyDown}
             aria-label="Seek"
             aria-valuetext={`${formatDuration(time)} of ${formatDuration(shownDuration)}`}
             data-testid="seek-bar"
@@ -291,7 +372,14 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
         <span className="time" aria-hidden="true">
           {formatDuration(time)} / {formatDuration(shownDuration)}
         </span>
-        <button type="button" className="ctrl" onClick={toggleMute} aria-label={muted ? "Unmute" : "Mute"} data-testid="mute-button">
+        <button
+          type="button"
+          className="ctrl"
+          onClick={toggleMute}
+          aria-label={muted ? "Unmute" : "Mute"}
+          title={muted ? "Unmute (M)" : "Mute (M)"}
+          data-testid="mute-button"
+        >
           <VolumeIcon muted={muted || volume === 0} />
         </button>
         <input
@@ -308,7 +396,25 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
             v.muted = v.volume === 0;
           }}
           aria-label="Volume"
+          aria-valuetext={muted ? "Muted" : `${Math.round(volume * 100)}%`}
         />
+        <label className="visually-hidden" htmlFor={speedId}>
+          Playback speed
+        </label>
+        <select
+          id={speedId}
+          className="quality speed"
+          value={rate}
+          onChange={(e) => setSpeed(Number(e.target.value))}
+          data-testid="speed-menu"
+          title="Playback speed"
+        >
+          {(SPEEDS.includes(rate as (typeof SPEEDS)[number]) ? SPEEDS : [...SPEEDS, rate].sort((a, b) => a - b)).map((s) => (
+            <option key={s} value={s}>
+              {s === 1 ? "1×" : `${s}×`}
+            </option>
+          ))}
+        </select>
         <label className="visually-hidden" htmlFor="quality-menu">
           Quality
         </label>
@@ -328,8 +434,15 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
             </option>
           ))}
         </select>
-        <button type="button" className="ctrl" onClick={toggleFullscreen} aria-label="Fullscreen" data-testid="fullscreen-button">
-          <FullscreenIcon />
+        <button
+          type="button"
+          className="ctrl"
+          onClick={toggleFullscreen}
+          aria-label={fullscreen ? "Exit fullscreen" : "Fullscreen"}
+          title={fullscreen ? "Exit fullscreen (F)" : "Fullscreen (F)"}
+          data-testid="fullscreen-button"
+        >
+          {fullscreen ? <ExitFullscreenIcon /> : <FullscreenIcon />}
         </button>
       </div>
     </div>

@@ -30,3 +30,9 @@ export const FullscreenIcon = () => (
     <path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" stroke="currentColor" strokeWidth="2" fill="none" />
   </svg>
 );
+
+export const ExitFullscreenIcon = () => (
+  <svg {...props}>
+    <path d="M9 4v5H4M20 9h-5V4M15 20v-5h5M4 15h5v5" stroke="currentColor" strokeWidth="2" fill="none" />
+  </svg>
+);

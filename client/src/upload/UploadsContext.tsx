@@ -3,7 +3,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, u
 import { deleteVideo } from "../api/endpoints";
 import type { Visibility } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { titleFromFilename } from "../format";
+import { defaultTitle } from "./rules";
 import { sameFile, UnfinishedUploads, type UnfinishedUpload } from "./unfinished";
 import { UploadTask, type UploadSnapshot } from "./uploadTask";
 
@@ -11,8 +11,9 @@ interface UploadsValue {
   tasks: UploadTask[];
   /** Uploads begun before a reload that no task here is carrying on. */
   unfinished: UnfinishedUpload[];
-  /** Adds files; one matching an unfinished upload carries it on at once. */
-  addFiles(files: File[], visibility?: Visibility): void;
+  /** Adds files; one matching an unfinished upload carries it on at once. Titles default to the file's name, cut
+   * to `titleMaxLength`. */
+  addFiles(files: File[], options?: { visibility?: Visibility; titleMaxLength?: number }): void;
   remove(key: string): void;
   /** Gives up an unfinished upload: its half-made video is deleted. */
   discard(videoId: string): Promise<void>;
@@ -29,13 +30,13 @@ export function UploadsProvider({ children, ledger: given }: { children: ReactNo
   const owner = useAuth().user?.sub ?? "";
 
   const addFiles = useCallback(
-    (files: File[], visibility: Visibility = "private") => {
+    (files: File[], { visibility = "private", titleMaxLength }: { visibility?: Visibility; titleMaxLength?: number } = {}) => {
       const changed = () => setLedgerVersion((v) => v + 1);
       const created = files.map((file) => {
         const earlier = owner ? ledger.find(owner, file) : undefined;
         const task = new UploadTask(
           file,
-          { title: earlier?.title ?? titleFromFilename(file.name), description: "", visibility },
+          { title: earlier?.title ?? defaultTitle(file.name, titleMaxLength), description: "", visibility },
           {
             resumeVideoId: earlier?.videoId,
             onVideoCreated: (video) => {

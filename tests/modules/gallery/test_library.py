@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import func, select, update
 
 from tests.modules.gallery.conftest import new_upload, send_parts
-from videoforge.models import REJECTED, MediaAsset, OutboxMessage, QueueMessage, User, Video, utcnow
+from videoforge.models import MediaAsset, OutboxMessage, QueueMessage, User, Video, utcnow
 from videoforge.ports.storage import NoSuchUpload
 
 MiB = 1024 * 1024
@@ -145,7 +145,9 @@ def test_owner_retries_a_failed_video_with_a_new_job(app, client, auth_headers):
     client.post(f"/api/gallery/videos/{video_id}/confirm", json={}, headers=headers)
     set_video(app, video_id, status="failed", error="ffmpeg crashed", progress=42.0, stage="720p")
     assert client.get(f"/api/gallery/videos/{video_id}", headers=headers).json["retryable"] is True
-    set_video(app, video_id, stage=REJECTED)  # what the processor writes for a file that is not a video
+    set_video(app, video_id, rejected=True)  # what the processor writes for a file that is not a video
+    assert client.get(f"/api/gallery/videos/{video_id}", headers=headers).json["retryable"] is False
+    set_video(app, video_id, rejected=False, stage="rejected")  # how a worker before migration 0005 said it
     assert client.get(f"/api/gallery/videos/{video_id}", headers=headers).json["retryable"] is False
     retried = client.post(f"/api/gallery/videos/{video_id}/retry", headers=headers)
     assert retried.status_code == 202

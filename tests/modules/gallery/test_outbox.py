@@ -59,7 +59,7 @@ def receive_all(client, url: str) -> list[dict]:
     return [json.loads(m["Body"]) for m in messages]
 
 
-def test_sqs_confirm_sends_after_commit(app, client, auth_headers, sqs_endpoint):
+def test_sqs_confirm_sends_after_commit(app, client, auth_headers, sqs_endpoint):  # noqa: F811
     sqs = sqs_client(sqs_endpoint)
     url, _ = make_sqs_queues(sqs, f"jobs-{uuid.uuid4().hex[:10]}")
     app.extensions["videoforge.queue"] = SqsQueue(sqs, url)
@@ -72,7 +72,7 @@ def test_sqs_confirm_sends_after_commit(app, client, auth_headers, sqs_endpoint)
         assert session.scalars(select(OutboxMessage)).one().sent_at is not None
 
 
-def test_sqs_outage_keeps_the_job_and_the_relay_delivers_it_later(app, client, auth_headers, sqs_endpoint):
+def test_sqs_outage_keeps_the_job_and_the_relay_delivers_it_later(app, client, auth_headers, sqs_endpoint):  # noqa: F811
     sqs = sqs_client(sqs_endpoint)
     url, _ = make_sqs_queues(sqs, f"jobs-{uuid.uuid4().hex[:10]}")
     unreachable = boto3.client("sqs", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("botocore")
 
-from botocore.auth import SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 ACCESS, SECRET = "AKIDEXAMPLEGATEWAY", "gateway-secret-for-tests"
 

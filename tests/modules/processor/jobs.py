@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from videoforge import outbox
 from videoforge.models import MediaAsset, User, Video, new_id, utcnow
-from videoforge.modules.processor.service import Job, transcode_body
+from videoforge.modules.processor.service import JobContext
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
 
@@ -38,12 +39,12 @@ def queue_video(app, source: Path, *, send: bool = True, title: str = "clip") ->
         session.add(Video(id=video_id, owner_id=user.id, title=title, status="queued", source_key=key,
                           source_size=source.stat().st_size, queued_at=utcnow(), filename=source.name))
         if send:
-            get_queue(app).send(transcode_body(video_id), session=session)
+            get_queue(app).send(outbox.transcode_message(video_id), session=session)
     return video_id
 
 
-def job_for(app) -> Job:
-    return Job(db=app.extensions["videoforge.db"], queue=get_queue(app), storage=get_storage(app),
+def job_for(app) -> JobContext:
+    return JobContext(db=app.extensions["videoforge.db"], queue=get_queue(app), storage=get_storage(app),
                config=dict(app.config))
 
 
@@ -58,7 +59,7 @@ def assets(app, video_id: str) -> list[tuple[str, str, bool]]:
         return sorted((a.kind, a.rung, a.complete) for a in rows)
 
 
-EXPECTED_ASSETS = sorted([("master", "", True), ("poster", "", True), ("storyboard", "", True),
+EXPECTED_ASSETS = sorted([("poster", "", True), ("storyboard", "", True),
                           ("thumbnails", "", True), ("variant", "144p", True), ("variant", "180p", True)])
 
 
@@ -76,7 +77,7 @@ def stored_files(app, video_id: str) -> list[str]:
 def referenced_files(app, video_id: str) -> list[str]:
     """What the published playlists and artwork reference: any stored file outside this is a leftover."""
     root = Path(get_storage(app).root) / "processed" / video_id
-    names = {"master.m3u8", "poster.jpg", "storyboard.jpg", "storyboard.vtt"}
+    names = {"poster.jpg", "storyboard.jpg", "storyboard.vtt"}
     for playlist in root.glob("*/index.m3u8"):
         rung = playlist.parent.name
         names.add(f"{rung}/index.m3u8")

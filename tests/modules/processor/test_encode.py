@@ -22,8 +22,10 @@ from videoforge.modules.processor.encode import (
     transcode_ladder,
 )
 from videoforge.modules.processor.ladder import plan_ladder
-from videoforge.modules.processor.playlists import master_playlist, parse_variant, variant_playlist
+from videoforge.modules.processor.playlists import parse_variant, variant_playlist
 from videoforge.modules.processor.probe import probe
+from videoforge.modules.processor.publish import Bandwidth, codecs_of
+from videoforge.modules.streaming.service import Rendition, master_playlist
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +113,8 @@ def test_segments_are_reported_in_order_while_ffmpeg_still_runs(ladder_run):
 
 
 def test_published_playlists_play(ladder_run):
-    """Our own master and VOD variants (not ffmpeg's) are read back by ffprobe's HLS demuxer."""
+    """Our VOD variants (not ffmpeg's), under the master streaming writes from their rows, are read back by
+    ffprobe's HLS demuxer."""
     source, rungs, out, recorder = ladder_run
     measured = {r.name: [ready.segment for n, ready in recorder.segments if n == r.name] for r in rungs}
     for rung in rungs:
@@ -119,7 +122,9 @@ def test_published_playlists_play(ladder_run):
         text = variant_playlist(measured[rung.name], listing.init_uri, complete=True)
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and text.rstrip().endswith("#EXT-X-ENDLIST")
         (out / rung.name / "published.m3u8").write_text(text)
-    master = master_playlist(rungs, source.has_audio, measured, uri_for=lambda r: f"{r.name}/published.m3u8")
+    rows = [Rendition(r.name, r.width, r.height, Bandwidth.of(measured[r.name]).peak, codecs_of(r, source.has_audio),
+                      True, "", "", Bandwidth.of(measured[r.name]).average, float(r.fps)) for r in rungs]
+    master = master_playlist(rows, lambda name: f"{name}/published.m3u8")
     assert 'RESOLUTION=256x144,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000' in master
     assert "AVERAGE-BANDWIDTH=" in master
     (out / "master.m3u8").write_text(master)

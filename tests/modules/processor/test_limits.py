@@ -12,11 +12,10 @@ import pytest
 
 from tests.media import make_clip
 from tests.modules.processor.jobs import job_for, queue_video, video
-from videoforge.models import REJECTED
 from videoforge.modules.processor import service
 from videoforge.modules.processor.encode import transcode_ladder
 from videoforge.modules.processor.ladder import plan_ladder
-from videoforge.modules.processor.limits import MiB, LimitExceeded, Limits, reap, run, spawn
+from videoforge.modules.processor.limits import LimitExceeded, Limits, MiB, reap, run, spawn
 from videoforge.modules.processor.probe import probe
 from videoforge.ports.queue import get_queue
 
@@ -110,7 +109,7 @@ def test_a_job_past_its_limits_is_rejected_not_retried(app, busy_clip):
     message = get_queue(app).receive(max_messages=1)[0]
     assert service.handle_message(job, message) == "failed"
     failed = video(app, video_id)
-    assert failed.status == "failed" and failed.stage == REJECTED and not failed.retryable
+    assert failed.status == "failed" and failed.rejected and not failed.retryable
     assert failed.error.startswith("the video needs more processing time than allowed")
     depth = get_queue(app).depth()
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)

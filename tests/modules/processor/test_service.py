@@ -8,13 +8,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.media import make_clip, make_text_file, make_truncated
+from tests.modules.processor.jobs import (
+    EXPECTED_ASSETS,
+    FAST,
+    assets,
+    job_for,
+    queue_video,
+    referenced_files,
+    stored_files,
+    video,
+)
 from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fixture
-from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, job_for, queue_video, referenced_files,
-                                          stored_files, video)
-from videoforge import waiting
-from videoforge.models import REJECTED, MediaAsset, Video, utcnow
+from videoforge import outbox, waiting
+from videoforge.errors import NoSuchVideo, Refusal
+from videoforge.models import MediaAsset, Video, utcnow
 from videoforge.modules.processor import service
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
@@ -55,8 +65,13 @@ def test_a_job_publishes_the_ladder_and_the_video_becomes_ready(app, clip):
     assert assets(app, video_id) == EXPECTED_ASSETS
     assert stored_files(app, video_id) == referenced_files(app, video_id)
     root = Path(get_storage(app).root) / "processed" / video_id
-    master = (root / "master.m3u8").read_text()
-    assert master.index("256x144") < master.index("320x180")  # lowest first
+    assert not (root / "master.m3u8").exists()  # streaming writes the one master, from these rows
+    with app.extensions["videoforge.db"].session() as session:
+        rungs = session.scalars(select(MediaAsset).where(MediaAsset.video_id == video_id,
+                                                         MediaAsset.kind == "variant").order_by(MediaAsset.rung)).all()
+        assert [(r.width, r.height, r.frame_rate, r.codecs) for r in rungs] == [
+            (256, 144, 30.0, "avc1.64001e,mp4a.40.2"), (320, 180, 30.0, "avc1.64001e,mp4a.40.2")]
+        assert all(r.bitrate >= r.average_bitrate > 0 for r in rungs)
     for rung in ("144p", "180p"):
         playlist = (root / rung / "index.m3u8").read_text()
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist and playlist.rstrip().endswith("#EXT-X-ENDLIST")
@@ -81,21 +96,28 @@ class RecordingStorage:
         return getattr(self.inner, name)
 
 
-def test_the_lowest_rung_is_playable_before_the_ladder_is_done(make_app, tmp_path):
+def test_the_lowest_rung_is_playable_before_the_ladder_is_done(make_app, tmp_path, monkeypatch):
     app = make_app(**{**FAST, "LADDER_HEIGHTS": [144, 180]})
     long_clip = make_clip(tmp_path / "long.mp4", 320, 180, seconds=7)
     video_id = queue_video(app, long_clip)
     job = job_for(app)
     job.storage = RecordingStorage(job.storage)
+    joined: list[tuple[str, int]] = []  # each rung's row (what makes streaming list it), and the uploads before it
+    record_variant = service.record_variant
+
+    def recording(db, video_id, rung, info, bandwidth):
+        joined.append((rung.name, len(job.storage.uploads)))
+        record_variant(db, video_id, rung, info, bandwidth)
+
+    monkeypatch.setattr(service, "record_variant", recording)
     assert run_one(app, job) == "done"
     names = [name for name, _ in job.storage.uploads]
-    first_master = names.index("master.m3u8")
-    master_text = job.storage.uploads[first_master][1]
-    assert "256x144" in master_text and "320x180" not in master_text  # only the lowest rung at first
-    growing = [text for name, text in job.storage.uploads[:first_master] if name == "144p/index.m3u8"]
+    assert [name for name, _ in joined] == ["144p", "180p"]  # the lowest rung first
+    first = joined[0][1]
+    growing = [text for name, text in job.storage.uploads[:first] if name == "144p/index.m3u8"]
     assert growing and "#EXT-X-PLAYLIST-TYPE:EVENT" in growing[-1] and "ENDLIST" not in growing[-1]
-    later_segments = [n for n in names[first_master:] if n.startswith("144p/seg_")]
-    assert later_segments, "the master went up only after the whole rung was done"
+    later_segments = [n for n in names[first:] if n.startswith("144p/seg_")]
+    assert later_segments, "the lowest rung became playable only after it was done"
     finals = [text for name, text in job.storage.uploads if name == "180p/index.m3u8"]
     assert finals[-1].rstrip().endswith("#EXT-X-ENDLIST")
     assert assets(app, video_id) == EXPECTED_ASSETS
@@ -110,7 +132,7 @@ def test_preflight_failures_fail_at_once_with_a_reason_and_no_retry(app, clip, t
     assert run_one(app) == "failed"
     failed = video(app, video_id)
     assert failed.status == "failed" and reason in failed.error
-    assert failed.stage == REJECTED and not failed.retryable  # the gallery shows it as not retryable
+    assert failed.rejected and not failed.retryable  # the gallery shows it as not retryable
     assert failed.attempts == 1
     depth = get_queue(app).depth()
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)  # deleted, not retried
@@ -168,7 +190,7 @@ def test_redelivery_of_a_finished_video_does_nothing(app, clip):
     assert run_one(app) == "done"
     before = {name: (Path(get_storage(app).root) / "processed" / video_id / name).stat().st_mtime_ns
               for name in stored_files(app, video_id)}
-    get_queue(app).send(service.transcode_body(video_id))
+    get_queue(app).send(outbox.transcode_message(video_id))
     assert run_one(app) == "skipped"
     assert video(app, video_id).status == "ready"
     assert assets(app, video_id) == EXPECTED_ASSETS
@@ -221,13 +243,14 @@ def test_queue_position_and_estimated_start(app, clip):
         assert [waiting.estimated_start_seconds(session, v, workers=1) for v in videos] == [20, 60, 100]
         # Two slots: one is free now, the other in 20 s.
         assert [waiting.estimated_start_seconds(session, v, workers=2) for v in videos] == [0, 20, 40]
-        assert waiting.estimated_start_seconds(session, videos[0]) is None  # no live worker
+        no_worker = waiting.live_worker_slots(session, app.config["WORKER_HEARTBEAT_SECONDS"])
+        assert no_worker == 0 and waiting.estimated_start_seconds(session, videos[0], workers=no_worker) is None
 
 
 def test_retry_queues_a_failed_video_and_refuses_others(app, clip):
     db, queue = app.extensions["videoforge.db"], get_queue(app)
     video_id = queue_video(app, clip, send=False)
-    with pytest.raises(service.CannotRetry):
+    with pytest.raises(Refusal, match="409 Conflict: Cannot retry"):
         service.retry_video(db, queue, video_id)
     with db.session() as session:
         row = session.get(Video, video_id)
@@ -235,10 +258,11 @@ def test_retry_queues_a_failed_video_and_refuses_others(app, clip):
     retried = service.retry_video(db, queue, video_id)
     assert (retried.status, retried.error) == ("queued", None)
     assert run_one(app) == "done"
-    with pytest.raises(LookupError):
+    with pytest.raises(NoSuchVideo):
         service.retry_video(db, queue, "f" * 32)
 
 
+@pytest.mark.slow  # waits out SQS visibility timeouts on every attempt
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_on_sqs_the_last_failed_attempt_fails_the_video_and_sqs_dead_letters_it(make_app, clip, sqs_endpoint,  # noqa: F811
                                                                                   monkeypatch, hung_ffmpeg):
@@ -253,7 +277,7 @@ def test_on_sqs_the_last_failed_attempt_fails_the_video_and_sqs_dead_letters_it(
     queue = get_queue(app)
     assert queue.max_receives == 2 and queue.dlq_url  # both read from the redrive policy
     video_id = queue_video(app, clip, send=False)
-    queue.send(service.transcode_body(video_id))
+    queue.send(outbox.transcode_message(video_id))
     job = job_for(app)
     job.config["STALL_SECONDS"] = 0.5
     with hung_ffmpeg():

@@ -9,7 +9,6 @@ import requests
 
 from tests.modules.gallery.conftest import s3_settings
 from tests.modules.processor.jobs import FAST, assets, job_for, video
-from videoforge.models import REJECTED
 from videoforge.modules.processor import service
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
@@ -77,7 +76,7 @@ def test_a_source_swapped_after_confirm_fails_for_good_and_publishes_nothing(app
     assert run_one(app) == "failed"
     failed = video(app, video_id)
     assert failed.status == "failed" and failed.error == service.SOURCE_CHANGED
-    assert failed.stage == REJECTED and not failed.retryable
+    assert failed.rejected and not failed.retryable
     depth = get_queue(app).depth()
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)  # deleted, not retried
     assert assets(app, video_id) == [] and processed_objects(app, video_id) == 0

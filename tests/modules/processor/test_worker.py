@@ -8,8 +8,17 @@ import time
 
 import pytest
 
-from tests.modules.processor.jobs import (EXPECTED_ASSETS, FAST, assets, queue_video, referenced_files, start_worker,
-                                         stored_files, video, wait_for)
+from tests.modules.processor.jobs import (
+    EXPECTED_ASSETS,
+    FAST,
+    assets,
+    queue_video,
+    referenced_files,
+    start_worker,
+    stored_files,
+    video,
+    wait_for,
+)
 from tests.ports.conftest import sqs_endpoint  # noqa: F401 - the moto server fixture, for CloudWatch
 from videoforge import waiting
 from videoforge.models import QueueMessage
@@ -24,6 +33,7 @@ def playable(app, video_id):
     return any(kind == "variant" for kind, _, _ in assets(app, video_id))
 
 
+@pytest.mark.slow
 def test_a_killed_worker_s_job_is_finished_by_another_without_duplicates(app, clip):
     video_id = queue_video(app, clip)
     first = start_worker(app, **SLOW)
@@ -45,6 +55,7 @@ def test_a_killed_worker_s_job_is_finished_by_another_without_duplicates(app, cl
     assert (depth.visible, depth.in_flight, depth.dead) == (0, 0, 0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_first_sigterm_lets_the_running_job_finish(app, clip):
     video_id = queue_video(app, clip)
@@ -60,9 +71,11 @@ def test_first_sigterm_lets_the_running_job_finish(app, clip):
     assert video(app, video_id).status == "ready"
     assert get_queue(app).depth().in_flight == 0
     with app.extensions["videoforge.db"].session() as session:
-        assert waiting.live_worker_slots(session) == 0  # it took its registry row with it
+        # It took its registry row with it.
+        assert waiting.live_worker_slots(session, app.config["WORKER_HEARTBEAT_SECONDS"]) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_second_sigterm_hands_the_message_back_at_once(app, clip):
     video_id = queue_video(app, clip)
@@ -88,6 +101,7 @@ def test_second_sigterm_hands_the_message_back_at_once(app, clip):
     assert get_queue(app).depth().visible == 1  # at once, not after the visibility timeout
 
 
+@pytest.mark.slow
 def test_burst_with_concurrency_drains_the_queue_and_exits(app, clip):
     ids = [queue_video(app, clip) for _ in range(3)]
     outcomes = Worker(app, concurrency=2, burst=True).run()
@@ -96,6 +110,7 @@ def test_burst_with_concurrency_drains_the_queue_and_exits(app, clip):
     assert get_queue(app).depth().visible == 0
 
 
+@pytest.mark.slow
 def test_the_in_process_pool_picks_up_jobs_and_scales_with_the_backlog(make_app, clip):
     app = make_app(**FAST, WORKER_MIN=1, WORKER_MAX=2, WORKER_SCALE_SECONDS=0.2, WORKER_HEARTBEAT_SECONDS=0.5)
     ids = [queue_video(app, clip) for _ in range(3)]
@@ -141,7 +156,7 @@ def test_backlog_per_worker_is_published_to_cloudwatch(app, sqs_endpoint):  # no
 
     client = boto3.client("cloudwatch", endpoint_url=sqs_endpoint, region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")
-    publisher = scaling.CloudWatchPublisher("VideoForgeTest", scaling.queue_name(get_queue(app)), client)
+    publisher = scaling.CloudWatchPublisher("VideoForgeTest", get_queue(app).name, client)
     assert publisher.publish(visible=6, workers=4) == 1.5
     metrics = client.list_metrics(Namespace="VideoForgeTest")["Metrics"]
     assert {m["MetricName"] for m in metrics} == {"Backlog", "WorkerSlots", "BacklogPerWorker"}

@@ -16,6 +16,8 @@ from tests.media import make_clip
 from videoforge.modules.processor.worker import Worker
 from videoforge.ports.storage import get_storage
 
+pytestmark = pytest.mark.slow  # upload, transcode and play over real HTTP, on each store and database
+
 FAST = {"LADDER_HEIGHTS": [144, 180], "SEGMENT_SECONDS": 2, "WORKER_POLL_SECONDS": 0.2, "TESTING": True}
 
 
@@ -67,7 +69,11 @@ def test_uploaded_clip_plays_from_its_master_playlist(played_app, tmp_path):
     assert master.status_code == 200 and master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     variants = [line for line in master.text.splitlines() if line and not line.startswith("#")]
     assert len(variants) == 2
+    # The only master: streaming's, from the rows the worker measured (the worker stores none).
+    assert master.text.count("AVERAGE-BANDWIDTH=") == 2 and master.text.count("FRAME-RATE=") == 2, master.text
+    assert master.text.index("256x144") < master.text.index("320x180")  # lowest first
     storage = get_storage(app)
+    assert storage.size_of(f"processed/{video_id}/master.m3u8") is None
     for variant_uri in variants:
         variant = requests.get(info["master_url"].rsplit("/", 1)[0] + "/" + variant_uri, timeout=30)
         assert variant.status_code == 200, variant.text

@@ -1,4 +1,6 @@
-"""Auth module: the embedded identity provider (sign-up, tokens, TOTP, JWKS) and the sign-in flow for the client."""
+"""Auth module: the embedded identity provider (sign-up, tokens, TOTP, recovery, JWKS) and the client's sign-in."""
+
+from flask import Flask
 
 from videoforge.config import ConfigError
 from videoforge.modules import Module
@@ -17,7 +19,10 @@ def _cli():
     return [create_user, rotate_signing_key]
 
 
-def _setup(app) -> None:
+def _setup(app: Flask) -> None:
+    if app.config["ACCOUNT_DELETION"] not in ("erase", "handover"):
+        raise ConfigError(f"VIDEOFORGE_ACCOUNT_DELETION: {app.config['ACCOUNT_DELETION']!r} is not one of erase, "
+                          "handover")
     # The web client needs the hosted UI's address to sign anyone in; say so at start, not at first sign-in.
     if app.config["AUTH_BACKEND"] == "cognito" and not app.config.get("COGNITO_DOMAIN"):
         raise ConfigError("VIDEOFORGE_COGNITO_DOMAIN: required when AUTH_BACKEND is cognito and this process "

@@ -36,7 +36,8 @@ def password_matches(stored_hash: str | None, password: str) -> bool:
 
 
 def password_problem(password: str, email: str, min_length: int) -> str | None:
-    """Why a new password is too weak, or None; length and a list of common ones, not composition rules (NIST 800-63B)."""
+    """Why a new password is too weak, or None: length and a list of common ones, not composition rules
+    (NIST 800-63B)."""
     if len(password) < min_length:
         return f"Use at least {min_length} characters."
     if len(password) > MAX_LENGTH:

@@ -35,6 +35,7 @@ class MeSchema(Schema):
     email = fields.String(allow_none=True)
     groups = fields.List(fields.String(), required=True)
     mfa_enabled = fields.Boolean(required=True)
+    email_verified = fields.Boolean(metadata={"description": "local: a link mailed to `email` was followed"})
 
 
 class JwksSchema(Schema):
@@ -46,6 +47,10 @@ class AuthConfigSchema(Schema):
     mfa = fields.Boolean(metadata={"description": "local: accounts may turn on TOTP"})
     signup = fields.Boolean(metadata={"description": "local: POST /signup is open"})
     password_min_length = fields.Integer(metadata={"description": "local: shortest password sign-up accepts"})
+    password_reset = fields.Boolean(metadata={"description": "local: reset links can be mailed from this address"})
+    email_verification = fields.String(metadata={"description": "local: `required` (to upload), `optional` or `off`"})
+    account_deletion = fields.String(metadata={"description": "local: deleting an account `erase`s its videos or "
+                                                              "hands them `handover` to an administrator"})
     authorize_url = fields.String()
     token_url = fields.String()
     logout_url = fields.String()
@@ -61,3 +66,34 @@ class TotpEnrolmentSchema(Schema):
 
 class TotpCodeSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=16))
+
+
+class ForgotPasswordSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class LinkSchema(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=512),
+                          metadata={"description": "From the mailed link"})
+
+
+class ResetPasswordSchema(LinkSchema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_LENGTH))
+
+
+class ChangePasswordSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_LENGTH))
+
+
+class ChangeEmailSchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    email = fields.Email(required=True, validate=validate.Length(max=320), metadata={"description": "The new address"})
+
+
+class PasswordSchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+
+
+class AcceptedSchema(Schema):
+    message = fields.String(required=True)

@@ -9,15 +9,18 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from videoforge.db import rows_matched
+from videoforge.errors import Refusal
 from videoforge.identity.setup import local_issuer_url
 from videoforge.identity.tokens import mint_tokens
 from videoforge.models import RefreshToken, User, utcnow
@@ -25,25 +28,12 @@ from videoforge.modules.auth import throttle, totp
 from videoforge.modules.auth.passwords import hash_password, password_matches, password_problem
 from videoforge.sealing import SealBroken, keys_of
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 log = logging.getLogger(__name__)
 
 SIGN_IN_FAILED = "Those sign-in details are not right."
-
-
-class AuthFailure(Exception):
-    """A refusal the API turns into its JSON error: status, a message for people, and field errors."""
-
-    def __init__(self, status: int, message: str, errors: dict | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-        self.headers = headers or {}
-
-
-def field_error(status: int, field: str, message: str) -> AuthFailure:
-    """A refusal naming the request field at fault, in the shape webargs gives validation errors."""
-    return AuthFailure(status, message, {"json": {field: [message]}})
 
 
 @dataclass(frozen=True)
@@ -57,7 +47,7 @@ class Issuer:
     refresh_ttl: int
 
     @classmethod
-    def of(cls, app) -> Issuer:
+    def of(cls, app: Flask) -> Issuer:
         config = app.config
         return cls(key=app.extensions["videoforge.signing_key"], url=local_issuer_url(config),
                    client_id=config["AUTH_CLIENT_ID"], access_ttl=int(config["AUTH_ACCESS_TOKEN_TTL"]),
@@ -73,23 +63,25 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def create_account(session: Session, config: Mapping[str, Any], email: str, password: str,
-                   admin: bool = False) -> User:
-    """A local account; weak password -> 400, taken email -> 409 (both naming the field)."""
+                   admin: bool = False, verified: bool = False) -> User:
+    """A local account; weak password -> 400, taken email -> 409 (both naming the field). `verified`: the operator
+    vouches for the address (the CLI), so no link is needed."""
     email = normalize_email(email)
     problem = password_problem(password, email, int(config["AUTH_PASSWORD_MIN_LENGTH"]))
     if problem:
-        raise field_error(400, "password", problem)
+        raise Refusal.field(400, "password", problem)
     if find_user(session, email) is not None:
-        raise field_error(409, "email", "An account with this email already exists.")
+        raise Refusal.field(409, "email", "An account with this email already exists.")
     admins = {normalize_email(e) for e in config.get("AUTH_ADMIN_EMAILS") or ()}
     groups = ["admin"] if admin or email in admins else []
-    user = User(sub=str(uuid.uuid4()), email=email, groups=groups, password_hash=hash_password(password))
+    user = User(sub=str(uuid.uuid4()), email=email, groups=groups, password_hash=hash_password(password),
+                email_verified_at=utcnow() if verified else None)
     session.add(user)
     try:
         session.commit()
     except IntegrityError:  # the same email signed up twice at once
         session.rollback()
-        raise field_error(409, "email", "An account with this email already exists.") from None
+        raise Refusal.field(409, "email", "An account with this email already exists.") from None
     return user
 
 
@@ -104,22 +96,22 @@ def sign_in(session: Session, config: Mapping[str, Any], issuer: Issuer, email: 
     attempt = throttle.sign_in_attempt(session, config, email, address, known, now)
     if attempt.wait is not None:
         raise _too_many(f"Too many failed sign-ins; try again in {attempt.wait} seconds.", attempt.wait)
-    if not password_matches(user.password_hash if user else None, password):
-        raise AuthFailure(401, SIGN_IN_FAILED)
+    if not password_matches(user.password_hash if user else None, password) or user is None:  # hashed either way
+        raise Refusal(401, SIGN_IN_FAILED)
     if user.totp_enabled:
         if not code:
             throttle.withdraw(session, attempt)  # the password was right: not a failure
-            raise AuthFailure(401, "Enter the code from your authenticator app.", {"mfa": "totp_required"})
+            raise Refusal(401, "Enter the code from your authenticator app.", {"mfa": "totp_required"})
         step = _checked(user, totp.check, user, code, keys_of(config), now)
         if step is None or not totp.claim(session, user, step):
-            raise AuthFailure(401, "That authenticator code is not right.", {"code": "invalid"})
+            raise Refusal(401, "That authenticator code is not right.", {"code": "invalid"})
     throttle.withdraw(session, attempt, forget=throttle.pair_key(email, address))
     throttle.remember(session, config, user.id, address, now)
     return issue_tokens(session, issuer, user, now=now)
 
 
-def _too_many(message: str, wait: int) -> AuthFailure:
-    return AuthFailure(429, message, headers={"Retry-After": str(wait)})
+def _too_many(message: str, wait: int) -> Refusal:
+    return Refusal(429, message, headers={"Retry-After": str(wait)})
 
 
 def issue_tokens(session: Session, issuer: Issuer, user: User, family: str | None = None,
@@ -127,7 +119,8 @@ def issue_tokens(session: Session, issuer: Issuer, user: User, family: str | Non
     """Access and id tokens with the row's current groups, plus a new refresh token (in `family` when rotating)."""
     now = now or utcnow()
     tokens = mint_tokens(issuer.key, issuer=issuer.url, client_id=issuer.client_id, sub=user.sub, email=user.email,
-                         groups=list(user.groups or []), ttl=issuer.access_ttl, now=int(now.timestamp()))
+                         groups=list(user.groups or []), ttl=issuer.access_ttl, now=int(now.timestamp()),
+                         email_verified=user.email_verified_at is not None, session_epoch=user.session_epoch or 0)
     refresh = secrets.token_urlsafe(32)
     session.add(RefreshToken(user_id=user.id, token_hash=_digest(refresh), family=family or uuid.uuid4().hex,
                              expires_at=now + timedelta(seconds=issuer.refresh_ttl), created_at=now))
@@ -140,17 +133,19 @@ def refresh(session: Session, issuer: Issuer, refresh_token: str, now: datetime 
     now = now or utcnow()
     row = session.scalars(select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token))).first()
     if row is None or row.expires_at <= now:
-        raise AuthFailure(401, "The refresh token is not valid; sign in again.")
+        raise Refusal(401, "The refresh token is not valid; sign in again.")
     # One conditional UPDATE decides between two racing uses of the same token: exactly one wins.
-    claimed = session.execute(
+    claimed = rows_matched(session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
-        .values(used_at=now)).rowcount
+        .values(used_at=now)))
     if claimed != 1:
         session.rollback()
         revoke_family(session, row.family, now)
-        raise AuthFailure(401, "The refresh token is not valid; sign in again.")
+        raise Refusal(401, "The refresh token is not valid; sign in again.")
     user = session.get(User, row.user_id)
+    if user is None:  # the account was deleted while its token was in use
+        raise Refusal(401, "The refresh token is not valid; sign in again.")
     return issue_tokens(session, issuer, user, family=row.family, now=now)
 
 
@@ -171,7 +166,7 @@ def enrol_totp(session: Session, config: Mapping[str, Any], user: User) -> dict[
     """A new TOTP secret and its otpauth:// URI for the user's authenticator app."""
     _local_account(user)
     if user.totp_enabled:
-        raise AuthFailure(409, "TOTP is already on; turn it off first to enrol another app.")
+        raise Refusal(409, "TOTP is already on; turn it off first to enrol another app.")
     return totp.begin(session, user, config["AUTH_TOTP_ISSUER"], keys_of(config))
 
 
@@ -180,9 +175,9 @@ def confirm_totp(session: Session, config: Mapping[str, Any], user: User, code: 
     """Turn TOTP on with a code from the freshly enrolled app."""
     _local_account(user)
     if user.totp_enabled:
-        raise AuthFailure(409, "TOTP is already on.")
+        raise Refusal(409, "TOTP is already on.")
     if not user.totp_secret:
-        raise AuthFailure(409, "Start enrolment first (POST /api/auth/mfa/totp).")
+        raise Refusal(409, "Start enrolment first (POST /api/auth/mfa/totp).")
     _check_code(session, config, user, code, totp.confirm, now or utcnow())
 
 
@@ -191,47 +186,62 @@ def disable_totp(session: Session, config: Mapping[str, Any], user: User, code: 
     """Turn TOTP off; needs a current code."""
     _local_account(user)
     if not user.totp_enabled:
-        raise AuthFailure(409, "TOTP is not on.")
+        raise Refusal(409, "TOTP is not on.")
     _check_code(session, config, user, code, totp.disable, now or utcnow())
 
 
-def _check_code(session, config, user, code, action, now) -> None:
+TotpAction = Callable[[Session, User, str, Sequence[str], datetime], bool]
+"""totp.confirm or totp.disable: True when the code was right (and the change made)."""
+
+
+def _check_code(session: Session, config: Mapping[str, Any], user: User, code: str, action: TotpAction,
+                now: datetime) -> None:
     # Guessing codes with a stolen access token is throttled like guessing passwords, and counted before checking.
     attempt = throttle.code_attempt(session, config, user.id, now)
     if attempt.wait is not None:
         raise _too_many(f"Too many wrong codes; try again in {attempt.wait} seconds.", attempt.wait)
     if not _checked(user, action, session, user, code, keys_of(config), now):
-        raise field_error(400, "code", "That authenticator code is not right.")
+        raise Refusal.field(400, "code", "That authenticator code is not right.")
     throttle.withdraw(session, attempt, forget=throttle.code_key(user.id))
 
 
-def _checked(user: User, action, *args):
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _checked(user: User, action: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """Run a TOTP action; a seed no configured key opens is the operator's to fix, and says so."""
     try:
-        return action(*args)
+        return action(*args, **kwargs)
     except SealBroken:
         log.error("TOTP seed of user %s opens with no configured key: SECRET_KEY changed without "
                   "SECRET_KEY_FALLBACKS, or the row was altered", user.id)
-        raise AuthFailure(500, "This account's authenticator cannot be checked right now; "
-                               "the operator has been told.") from None
+        raise Refusal(500, "This account's authenticator cannot be checked right now; "
+                           "the operator has been told.") from None
 
 
 def _local_account(user: User) -> None:
     if not user.password_hash:
-        raise AuthFailure(409, "This account signs in elsewhere; set up MFA with that provider.")
+        raise Refusal(409, "This account signs in elsewhere; set up MFA with that provider.")
 
 
 def profile(user: User) -> dict[str, Any]:
     """What /me answers."""
     return {"id": user.id, "sub": user.sub, "email": user.email, "groups": list(user.groups or []),
-            "mfa_enabled": bool(user.totp_enabled)}
+            "mfa_enabled": bool(user.totp_enabled), "email_verified": user.email_verified_at is not None}
 
 
-def client_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """What /config tells the web client: the local form, or the Cognito hosted UI's endpoints (code + PKCE flow)."""
+def client_config(config: Mapping[str, Any], base_url: str, mail_links: bool = True) -> dict[str, Any]:
+    """What /config tells the web client: the local form, or the Cognito hosted UI's endpoints (code + PKCE flow).
+
+    `base_url` is where the caller reached the app (videoforge.urls.public_url): the default hosted-UI callback.
+    `mail_links`: links can be mailed from this address (links.trusted_base), so "forgot password" is offered.
+    """
     if config["AUTH_BACKEND"] == "local":
         return {"flow": "local", "mfa": True, "signup": bool(config["AUTH_SIGNUP_ENABLED"]),
-                "password_min_length": int(config["AUTH_PASSWORD_MIN_LENGTH"])}
+                "password_min_length": int(config["AUTH_PASSWORD_MIN_LENGTH"]),
+                "password_reset": mail_links, "email_verification": config["AUTH_EMAIL_VERIFICATION"],
+                "account_deletion": config["ACCOUNT_DELETION"]}
     domain = config["COGNITO_DOMAIN"].rstrip("/")
     return {
         "flow": "cognito",
@@ -239,7 +249,7 @@ def client_config(config: Mapping[str, Any]) -> dict[str, Any]:
         "token_url": f"{domain}/oauth2/token",
         "logout_url": f"{domain}/logout",
         "client_id": config["COGNITO_CLIENT_ID"],
-        "redirect_uri": config.get("COGNITO_REDIRECT_URI") or config["PUBLIC_URL"].rstrip("/") + "/",
+        "redirect_uri": config.get("COGNITO_REDIRECT_URI") or base_url.rstrip("/") + "/",
         "scopes": list(config["COGNITO_SCOPES"]),
     }
 

@@ -16,23 +16,28 @@ Keys of a sign-in, for its password and its TOTP step alike:
   failures; the account-wide count is the strangers' and stays. From a new address, an owner under a distributed
   attack waits like the attacker (Retry-After), or signs in from a known address.
 An IPv6 address counts as its /64 (one host commonly holds a whole /64). The address is Flask's `remote_addr`, which
-believes X-Forwarded-For only behind TRUSTED_PROXY_HOPS proxies (the gateway's ProxyFix), so a client cannot claim
+believes X-Forwarded-For only behind TRUSTED_PROXY_HOPS proxies (the app factory's ProxyFix), so a client cannot claim
 to be at the owner's address. TOTP codes checked with a bearer token (confirm, disable) count under one key per user,
-AUTH_SIGNIN_MAX_FAILURES per window. A limit of 0 is off.
+AUTH_SIGNIN_MAX_FAILURES per window, and so do attempts at the current password made with one (changing the password
+or email, deleting the account). Requests that mail a link count per recipient and per client address
+(AUTH_MAIL_MAX_PER_RECIPIENT, AUTH_MAIL_MAX_PER_CLIENT per AUTH_MAIL_WINDOW), whether an account has that address or
+not. A limit of 0 is off.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from videoforge.db import rows_matched
 from videoforge.models import KnownAddress, SignInFailure
 
 
@@ -92,15 +97,51 @@ def code_key(user_id: str) -> str:
     return f"totp:{user_id}"
 
 
+def password_attempt(session: Session, config: Mapping[str, Any], user_id: str, now: datetime) -> Attempt:
+    """Record an attempt at the current password made with a bearer token (change password or email, delete the
+    account), so a stolen access token cannot guess it faster than sign-in could."""
+    limit = Limit(password_key(user_id), int(config["AUTH_SIGNIN_MAX_FAILURES"]),
+                  int(config["AUTH_SIGNIN_FAILURE_WINDOW"]))
+    return _attempt(session, config, [limit], now)
+
+
+def password_key(user_id: str) -> str:
+    return f"password:{user_id}"
+
+
+def mail_attempt(session: Session, config: Mapping[str, Any], email: str, address: str | None,
+                 now: datetime) -> Attempt:
+    """Record a request that may mail a link (forgot password, resend verification, change email), counted per
+    recipient (nobody's mailbox is flooded) and per client address; never withdrawn. The count is the same whether
+    the address has an account or not, so a 429 says nothing about that either."""
+    window = int(config["AUTH_MAIL_WINDOW"])
+    limits = [Limit(f"mail-to:{email}", int(config["AUTH_MAIL_MAX_PER_RECIPIENT"]), window),
+              Limit(f"mail-from:{network(address)}", int(config["AUTH_MAIL_MAX_PER_CLIENT"]), window)]
+    return _attempt(session, config, limits, now)
+
+
+def link_attempt(session: Session, config: Mapping[str, Any], address: str | None, now: datetime) -> Attempt:
+    """Record an attempt to use a mailed link (reset, verify, email change) from a client address; a good link
+    withdraws it. 256-bit links cannot be guessed, but a flood of tries is still one client's to slow down."""
+    limit = Limit(link_key(address), int(config["AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
+                  int(config["AUTH_SIGNIN_FAILURE_WINDOW"]))
+    return _attempt(session, config, [limit], now)
+
+
+def link_key(address: str | None) -> str:
+    return f"link:{network(address)}"
+
+
 def _attempt(session: Session, config: Mapping[str, Any], limits: list[Limit], now: datetime) -> Attempt:
-    kept = max(int(config["AUTH_SIGNIN_FAILURE_WINDOW"]), int(config["AUTH_SIGNIN_ACCOUNT_WINDOW"]))
+    kept = max(int(config["AUTH_SIGNIN_FAILURE_WINDOW"]), int(config["AUTH_SIGNIN_ACCOUNT_WINDOW"]),
+               int(config.get("AUTH_MAIL_WINDOW") or 0))
     session.execute(delete(SignInFailure).where(SignInFailure.at <= now - timedelta(seconds=kept)))
     rows = [SignInFailure(key=limit.key, at=now) for limit in limits]
     session.add_all(rows)
     session.commit()  # visible to every racing attempt before any of them counts
     attempt = Attempt([row.id for row in rows])
-    waits = [_over(session, limit, attempt.ids, now) for limit in limits if limit.applies and limit.most > 0]
-    waits = [wait for wait in waits if wait is not None]
+    overs = [_over(session, limit, attempt.ids, now) for limit in limits if limit.applies and limit.most > 0]
+    waits = [wait for wait in overs if wait is not None]
     if waits:
         withdraw(session, attempt)
         attempt.wait = max(1, math.ceil(max(waits)))
@@ -144,7 +185,7 @@ def remember(session: Session, config: Mapping[str, Any], user_id: str, address:
     place, ttl = network(address), timedelta(seconds=int(config["AUTH_SIGNIN_KNOWN_ADDRESS_TTL"]))
     session.execute(delete(KnownAddress).where(KnownAddress.user_id == user_id, KnownAddress.seen_at <= now - ttl))
     mark = update(KnownAddress).where(KnownAddress.user_id == user_id, KnownAddress.address == place)
-    if session.execute(mark.values(seen_at=now)).rowcount == 0:
+    if rows_matched(session.execute(mark.values(seen_at=now))) == 0:
         session.add(KnownAddress(user_id=user_id, address=place, seen_at=now))
     try:
         session.commit()

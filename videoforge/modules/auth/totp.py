@@ -5,13 +5,15 @@ Seeds are stored sealed (videoforge.sealing): `keys` is SECRET_KEY followed by i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import pyotp
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
+from videoforge.db import rows_matched
 from videoforge.models import User, utcnow
 from videoforge.sealing import seal, unseal
 
@@ -46,8 +48,8 @@ def claim(session: Session, user: User, step: int) -> bool:
     One conditional UPDATE decides, so two sign-ins with the same code at once cannot both pass `check`'s test.
     """
     newer = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-    won = session.execute(update(User).where(User.id == user.id, newer).values(totp_last_step=step)
-                          .execution_options(synchronize_session=False)).rowcount == 1
+    won = rows_matched(session.execute(update(User).where(User.id == user.id, newer).values(totp_last_step=step)
+                                       .execution_options(synchronize_session=False))) == 1
     if won:
         user.totp_last_step = step  # the row has it already; keeps the loaded object in step
     return won

@@ -2,69 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app, jsonify
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from werkzeug.http import HTTP_STATUS_CODES
 
-from videoforge import waiting
 from videoforge.db import get_db, get_session
-from videoforge.errors import error_body
-from videoforge.identity import current_user, require_user
+from videoforge.identity import current_user, require_user, require_verified_email
 from videoforge.logs import request_id_var
-from videoforge.models import User, Video
-from videoforge.modules.gallery import schemas, service
-from videoforge.modules.gallery.rules import GalleryError
+from videoforge.modules.gallery import rules, schemas, service
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
 
 blp = Blueprint("gallery", __name__, description="Uploads and the video library")
 
 
-@blp.errorhandler(GalleryError)
-def gallery_error(exc: GalleryError):
-    response = jsonify(error_body(exc.status, HTTP_STATUS_CODES.get(exc.status, "Error"), exc.message, exc.errors))
-    response.status_code = exc.status
-    return response
-
-
-def present(video: Video, viewer: User | None) -> dict[str, Any]:
-    """The Video JSON for this viewer: never the owner's identity, never storage keys."""
-    is_owner = viewer is not None and viewer.id == video.owner_id
-    poster = next((a for a in video.assets if a.kind == "poster"), None)
-    poster_url = None
-    if poster is not None:
-        poster_url = get_storage(current_app).presign_get(poster.key, int(current_app.config["POSTER_URL_EXPIRY"]))
-    body = {
-        "id": video.id, "title": video.title, "description": video.description, "visibility": video.visibility,
-        "status": video.status, "progress": video.progress, "stage": video.stage, "error": video.error,
-        "duration": video.duration, "width": video.width, "height": video.height, "size": video.source_size,
-        "created_at": video.created_at, "updated_at": video.updated_at, "poster_url": poster_url,
-        "queue_position": None, "estimated_start_seconds": None,
-        "is_owner": is_owner,
-        "retryable": video.retryable,
-    }
-    if video.status == "queued":
-        session = get_session()
-        position = body["queue_position"] = waiting.queue_position(session, video)
-        body["estimated_start_seconds"] = waiting.estimated_start_seconds(session, video, position=position)
-    if is_owner or (viewer is not None and viewer.is_admin):
-        body["filename"] = video.filename
-    return body
-
-
 @blp.route("/uploads")
 class Uploads(MethodView):
-    @require_user
+    @require_verified_email
     @blp.arguments(schemas.UploadRequestSchema)
     @blp.response(201, schemas.UploadCreatedSchema)
+    @blp.alt_response(403, description="The account's email address is not verified (AUTH_EMAIL_VERIFICATION)")
     def post(self, data):
         """Create a video and get signed URLs to send its bytes to"""
-        user = current_user()
-        video, plan = service.create_upload(get_session(), get_storage(current_app), current_app.config, user, data)
-        return {"video": present(video, user), "upload": plan}
+        return service.start_upload(get_session(), get_storage(current_app), current_app.config, current_user(), data)
+
+
+@blp.route("/upload-rules")
+class UploadRules(MethodView):
+    @blp.response(200, schemas.UploadRulesSchema)
+    def get(self):
+        """What an upload may be: file endings, media types, title length, size"""
+        return rules.upload_rules(current_app.config)
 
 
 @blp.route("/uploads/<video_id>")
@@ -73,10 +41,8 @@ class UploadById(MethodView):
     @blp.response(200, schemas.UploadStateSchema)
     def get(self, video_id: str):
         """Which parts arrived, with fresh URLs for the rest"""
-        user = current_user()
-        video = service.video_for_change(get_session(), video_id, user, owner_only=True)
-        state = service.upload_state(get_storage(current_app), current_app.config, video)
-        return {"video": present(video, user), **state}
+        return service.resume_upload(get_session(), get_storage(current_app), current_app.config, current_user(),
+                                     video_id)
 
 
 @blp.route("/videos/<video_id>/confirm")
@@ -86,12 +52,8 @@ class Confirm(MethodView):
     @blp.response(202, schemas.VideoSchema)
     def post(self, data, video_id: str):
         """Confirm the bytes arrived and queue the transcode"""
-        user = current_user()
-        session = get_session()
-        video = service.video_for_change(session, video_id, user, owner_only=True)
-        video = service.confirm_upload(session, get_db(), get_storage(current_app), get_queue(current_app), video,
-                                       data.get("parts"), request_id_var.get())
-        return present(video, user)
+        return service.confirm(get_session(), get_db(), get_storage(current_app), get_queue(current_app),
+                               current_app.config, current_user(), video_id, data.get("parts"), request_id_var.get())
 
 
 @blp.route("/videos/<video_id>/retry")
@@ -100,11 +62,8 @@ class Retry(MethodView):
     @blp.response(202, schemas.VideoSchema)
     def post(self, video_id: str):
         """Queue a failed video again"""
-        user = current_user()
-        session = get_session()
-        video = service.video_for_change(session, video_id, user)
-        video = service.retry_failed(session, get_db(), get_queue(current_app), video, request_id_var.get())
-        return present(video, user)
+        return service.retry(get_session(), get_db(), get_storage(current_app), get_queue(current_app),
+                             current_app.config, current_user(), video_id, request_id_var.get())
 
 
 @blp.route("/videos")
@@ -115,11 +74,10 @@ class Videos(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """My videos, newest first"""
-        user = current_user()
-        rows, total = service.my_videos(get_session(), user, args.get("status"),
-                                        pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return [present(v, user) for v in rows]
+        videos, pagination_parameters.item_count = service.library(
+            get_session(), get_storage(current_app), current_app.config, current_user(), args.get("status"),
+            pagination_parameters.page, pagination_parameters.page_size)
+        return videos
 
 
 @blp.route("/public")
@@ -128,10 +86,10 @@ class PublicVideos(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """Public videos ready to watch, newest first"""
-        user = current_user(required=False)
-        rows, total = service.public_videos(get_session(), pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return [present(v, user) for v in rows]
+        videos, pagination_parameters.item_count = service.public_library(
+            get_session(), get_storage(current_app), current_app.config, current_user(required=False),
+            pagination_parameters.page, pagination_parameters.page_size)
+        return videos
 
 
 @blp.route("/videos/<video_id>")
@@ -139,23 +97,19 @@ class VideoById(MethodView):
     @blp.response(200, schemas.VideoSchema)
     def get(self, video_id: str):
         """One video (public and unlisted ones without signing in)"""
-        user = current_user(required=False)
-        return present(service.video_for_viewer(get_session(), video_id, user), user)
+        return service.show(get_session(), get_storage(current_app), current_app.config, current_user(required=False),
+                            video_id)
 
     @require_user
     @blp.arguments(schemas.VideoPatchSchema)
     @blp.response(200, schemas.VideoSchema)
     def patch(self, data, video_id: str):
         """Change title, description or visibility"""
-        user = current_user()
-        session = get_session()
-        video = service.video_for_change(session, video_id, user)
-        return present(service.update_video(session, current_app.config, video, data), user)
+        return service.edit(get_session(), get_storage(current_app), current_app.config, current_user(), video_id,
+                            data)
 
     @require_user
     @blp.response(204)
     def delete(self, video_id: str):
         """Delete a video, its upload and every processed output"""
-        session = get_session()
-        video = service.video_for_change(session, video_id, current_user())
-        service.delete_video(session, get_storage(current_app), video)
+        service.delete(get_session(), get_storage(current_app), current_user(), video_id)

@@ -9,29 +9,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from videoforge.errors import Refusal
+from videoforge.lifecycle import Visibility
 from videoforge.models import User, Video
 
 TITLE_COLUMN_LENGTH = 200  # videos.title; a larger TITLE_MAX_LENGTH is capped to it
-VISIBILITIES = ("public", "unlisted", "private")
-
-
-class GalleryError(Exception):
-    """A refusal with its HTTP status, a message for people, and the field(s) at fault."""
-
-    def __init__(self, status: int, message: str, errors: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-
-
-def field_error(status: int, field: str, message: str) -> GalleryError:
-    """A refusal naming one request field, in the shape schema validation errors have."""
-    return GalleryError(status, message, {"json": {field: [message]}})
-
-
-def not_found() -> GalleryError:
-    return GalleryError(404, "No such video.")
 
 
 def _has_control(text: str, allowed: str = "") -> bool:
@@ -43,11 +25,11 @@ def clean_title(config: dict[str, Any], title: str) -> str:
     title = (title or "").strip()
     limit = min(int(config["TITLE_MAX_LENGTH"]), TITLE_COLUMN_LENGTH)
     if not title:
-        raise field_error(422, "title", "A title is required.")
+        raise Refusal.field(422, "title", "A title is required.")
     if len(title) > limit:
-        raise field_error(422, "title", f"A title has at most {limit} characters (this one has {len(title)}).")
+        raise Refusal.field(422, "title", f"A title has at most {limit} characters (this one has {len(title)}).")
     if _has_control(title):
-        raise field_error(422, "title", "A title cannot hold control characters.")
+        raise Refusal.field(422, "title", "A title cannot hold control characters.")
     return title
 
 
@@ -55,32 +37,32 @@ def clean_description(config: dict[str, Any], description: str | None) -> str:
     description = (description or "").strip()
     limit = int(config["DESCRIPTION_MAX_LENGTH"])
     if len(description) > limit:
-        raise field_error(422, "description", f"A description has at most {limit} characters.")
+        raise Refusal.field(422, "description", f"A description has at most {limit} characters.")
     if _has_control(description, allowed="\n\t"):
-        raise field_error(422, "description", "A description cannot hold control characters.")
+        raise Refusal.field(422, "description", "A description cannot hold control characters.")
     return description
 
 
-def clean_visibility(visibility: str | None) -> str:
-    visibility = visibility or "private"
-    if visibility not in VISIBILITIES:
-        raise field_error(422, "visibility", f"Visibility is one of {', '.join(VISIBILITIES)}.")
-    return visibility
+def clean_visibility(visibility: str | None) -> Visibility:
+    try:
+        return Visibility(visibility or Visibility.PRIVATE)
+    except ValueError:
+        raise Refusal.field(422, "visibility", f"Visibility is one of {', '.join(Visibility)}.") from None
 
 
 def clean_filename(config: dict[str, Any], filename: str) -> str:
     """The file's name, kept for display only; refused if it could be read as a path or hides characters."""
     if not filename or len(filename) > 255:
-        raise field_error(422, "filename", "A filename has 1 to 255 characters.")
+        raise Refusal.field(422, "filename", "A filename has 1 to 255 characters.")
     if "/" in filename or "\\" in filename or filename in (".", "..") or filename.startswith(".."):
-        raise field_error(422, "filename", "A filename cannot contain a path (no '/', '\\' or '..').")
+        raise Refusal.field(422, "filename", "A filename cannot contain a path (no '/', '\\' or '..').")
     if _has_control(filename):
-        raise field_error(422, "filename", "A filename cannot hold control or invisible formatting characters.")
+        raise Refusal.field(422, "filename", "A filename cannot hold control or invisible formatting characters.")
     extension = os.path.splitext(filename)[1].lower().lstrip(".")
     allowed = [e.lower() for e in config["ALLOWED_EXTENSIONS"]]
     if extension not in allowed:
-        raise field_error(422, "filename", f"Files ending in .{extension or '(nothing)'} are not accepted; "
-                                           f"use one of: {', '.join(allowed)}.")
+        raise Refusal.field(422, "filename", f"Files ending in .{extension or '(nothing)'} are not accepted; "
+                                             f"use one of: {', '.join(allowed)}.")
     return filename
 
 
@@ -89,18 +71,29 @@ def clean_content_type(config: dict[str, Any], content_type: str) -> str:
     allowed = [t.lower() for t in config["ALLOWED_CONTENT_TYPES"]]
     if media_type not in allowed:
         kind = "is not a video type" if not media_type.startswith("video/") else "is not accepted"
-        raise field_error(422, "content_type", f"{media_type or 'An empty type'} {kind}; "
-                                               f"accepted: {', '.join(allowed)}.")
+        raise Refusal.field(422, "content_type", f"{media_type or 'An empty type'} {kind}; "
+                                                 f"accepted: {', '.join(allowed)}.")
     return media_type
 
 
 def check_size(config: dict[str, Any], size: int) -> int:
     limit = int(config["UPLOAD_MAX_SIZE"])
     if size <= 0:
-        raise field_error(422, "size", "The size must be at least 1 byte.")
+        raise Refusal.field(422, "size", "The size must be at least 1 byte.")
     if size > limit:
-        raise field_error(422, "size", f"The largest upload is {limit} bytes; this one is {size}.")
+        raise Refusal.field(422, "size", f"The largest upload is {limit} bytes; this one is {size}.")
     return size
+
+
+def upload_rules(config: dict[str, Any]) -> dict[str, Any]:
+    """The limits above as the web client checks them before a form appears (UploadRulesSchema)."""
+    return {
+        "allowed_extensions": [e.lower() for e in config["ALLOWED_EXTENSIONS"]],
+        "allowed_content_types": [t.lower() for t in config["ALLOWED_CONTENT_TYPES"]],
+        "title_max_length": min(int(config["TITLE_MAX_LENGTH"]), TITLE_COLUMN_LENGTH),
+        "description_max_length": int(config["DESCRIPTION_MAX_LENGTH"]),
+        "upload_max_size": int(config["UPLOAD_MAX_SIZE"]),
+    }
 
 
 def check_quota(session: Session, config: dict[str, Any], user: User, size: int) -> None:
@@ -113,10 +106,10 @@ def check_quota(session: Session, config: dict[str, Any], user: User, size: int)
         select(func.count(Video.id), func.coalesce(func.sum(Video.source_size), 0)).where(Video.owner_id == user.id)
     ).one()
     if count >= int(config["QUOTA_VIDEOS"]):
-        raise field_error(403, "quota", f"You have {count} videos, the most allowed; delete one to upload another.")
+        raise Refusal.field(403, "quota", f"You have {count} videos, the most allowed; delete one to upload another.")
     if int(used) + size > int(config["QUOTA_BYTES"]):
-        raise field_error(403, "size", f"This upload would take you to {int(used) + size} bytes, over your quota "
-                                       f"of {config['QUOTA_BYTES']} ({used} used).")
+        raise Refusal.field(403, "size", f"This upload would take you to {int(used) + size} bytes, over your quota "
+                                         f"of {config['QUOTA_BYTES']} ({used} used).")
 
 
 def _lock_owner(session: Session, user: User) -> None:

@@ -1,9 +1,11 @@
 """Gallery request and response shapes; limits that come from config are checked in the service."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
-STATUSES = ("awaiting_upload", "queued", "processing", "ready", "failed")
-VISIBILITIES = ("public", "unlisted", "private")
+from videoforge.lifecycle import Status, Visibility
+
+STATUSES = [status.value for status in Status]
+VISIBILITIES = [visibility.value for visibility in Visibility]
 
 
 class UploadRequestSchema(Schema):
@@ -12,30 +14,40 @@ class UploadRequestSchema(Schema):
     size = fields.Integer(required=True, strict=True, metadata={"description": "Exact size of the file in bytes."})
     content_type = fields.String(required=True, validate=validate.Length(max=200))
     description = fields.String(load_default="")
-    visibility = fields.String(load_default="private", validate=validate.OneOf(VISIBILITIES))
+    visibility = fields.String(load_default=Visibility.PRIVATE.value, validate=validate.OneOf(VISIBILITIES))
 
 
 class VideoSchema(Schema):
-    id = fields.String()
-    title = fields.String()
-    description = fields.String()
-    visibility = fields.String()
-    status = fields.String()
-    progress = fields.Float()
-    stage = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
-    duration = fields.Float(allow_none=True)
-    width = fields.Integer(allow_none=True)
-    height = fields.Integer(allow_none=True)
-    size = fields.Integer()
+    """A `service.VideoView`: the video's own columns (never its owner or storage keys), then what its page
+    computed for this viewer."""
+
+    id = fields.String(attribute="video.id")
+    title = fields.String(attribute="video.title")
+    description = fields.String(attribute="video.description")
+    visibility = fields.String(attribute="video.visibility")
+    status = fields.String(attribute="video.status")
+    progress = fields.Float(attribute="video.progress")
+    stage = fields.String(attribute="video.stage", allow_none=True)
+    error = fields.String(attribute="video.error", allow_none=True)
+    duration = fields.Float(attribute="video.duration", allow_none=True)
+    width = fields.Integer(attribute="video.width", allow_none=True)
+    height = fields.Integer(attribute="video.height", allow_none=True)
+    size = fields.Integer(attribute="video.source_size")
+    created_at = fields.DateTime(attribute="video.created_at")
+    updated_at = fields.DateTime(attribute="video.updated_at")
+    retryable = fields.Boolean(attribute="video.retryable", metadata={
+        "description": "Failed, and a retry may help (false when the file is not a playable video)."})
     filename = fields.String(metadata={"description": "The uploaded file's name (owners and admins only)."})
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
     poster_url = fields.String(allow_none=True)
     queue_position = fields.Integer(allow_none=True)
     estimated_start_seconds = fields.Float(allow_none=True)
     is_owner = fields.Boolean()
-    retryable = fields.Boolean(metadata={"description": "Failed, and a retry may help (false when the file is not a playable video)."})
+
+    @post_dump
+    def _filename_for_owners_only(self, data, **kwargs):
+        if data.get("filename") is None:  # the view withheld it: the key is left out, not null
+            data.pop("filename", None)
+        return data
 
 
 class PutPlanSchema(Schema):
@@ -100,3 +112,11 @@ class VideoPatchSchema(Schema):
 
 class VideoQueryArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class UploadRulesSchema(Schema):
+    allowed_extensions = fields.List(fields.String(), metadata={"description": "File endings accepted, lower case"})
+    allowed_content_types = fields.List(fields.String(), metadata={"description": "Declared media types accepted"})
+    title_max_length = fields.Integer()
+    description_max_length = fields.Integer()
+    upload_max_size = fields.Integer(metadata={"description": "Largest upload in bytes"})

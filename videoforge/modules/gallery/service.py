@@ -5,40 +5,37 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from videoforge import outbox
+from videoforge import layout, outbox, waiting
+from videoforge.db import Database
+from videoforge.erasure import erase_video, remove_objects
+from videoforge.errors import NoSuchVideo, Refusal
+from videoforge.lifecycle import CONFIRMED, Status, Visibility
 from videoforge.models import User, Video, utcnow
-from videoforge.modules.gallery.rules import (GalleryError, check_quota, check_size, clean_content_type,
-                                              clean_description, clean_filename, clean_title, clean_visibility,
-                                              field_error, not_found)
-from videoforge.ports.storage import InvalidParts, NoSuchUpload, Storage
+from videoforge.modules.gallery.rules import (
+    check_quota,
+    check_size,
+    clean_content_type,
+    clean_description,
+    clean_filename,
+    clean_title,
+    clean_visibility,
+)
+from videoforge.ports.queue import Queue
+from videoforge.ports.storage import InvalidParts, NoSuchUpload, Storage, UploadedPart
 
 log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MIN_PART_SIZE = 8 * MiB
 MAX_PARTS = 10_000
-DONE_CONFIRMING = ("queued", "processing", "ready")
-
-
-# --- storage layout ----------------------------------------------------------------------------
-
-def source_key(user_id: str, video_id: str) -> str:
-    """Where an upload's bytes go; user filenames never become part of a key."""
-    return f"uploads/{user_id}/{video_id}/source"
-
-
-def upload_prefix(video: Video) -> str:
-    return f"uploads/{video.owner_id}/{video.id}/"
-
-
-def processed_prefix(video_id: str) -> str:
-    return f"processed/{video_id}/"
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -50,13 +47,19 @@ def part_size_for(config: dict[str, Any], size: int) -> int:
 
 
 def part_count(video: Video) -> int:
-    return math.ceil(video.source_size / video.part_size)
+    return math.ceil(video.source_size / _part_size(video))
 
 
 def part_bytes(video: Video, number: int) -> int:
     """The exact size of part `number`: the part size, the last one what remains."""
-    last = part_count(video)
-    return video.part_size if number < last else video.source_size - video.part_size * (last - 1)
+    last, size = part_count(video), _part_size(video)
+    return size if number < last else video.source_size - size * (last - 1)
+
+
+def _part_size(video: Video) -> int:
+    if video.part_size is None:
+        raise ValueError(f"video {video.id} is not a multipart upload: it has no part size")
+    return video.part_size
 
 
 def create_upload(session: Session, storage: Storage, config: dict[str, Any], user: User,
@@ -71,12 +74,12 @@ def create_upload(session: Session, storage: Storage, config: dict[str, Any], us
         filename=filename,
         content_type=clean_content_type(config, data.get("content_type", "")),
         source_size=check_size(config, int(data.get("size") or 0)),
-        status="awaiting_upload",
+        status=Status.AWAITING_UPLOAD,
     )
     check_quota(session, config, user, video.source_size)
     session.add(video)
     session.flush()  # the id is part of the key
-    video.source_key = source_key(user.id, video.id)
+    video.source_key = layout.source_key(user.id, video.id)
     if video.source_size >= int(config["MULTIPART_THRESHOLD"]):
         video.part_size = part_size_for(config, video.source_size)
         video.upload_id = storage.create_multipart(video.source_key, video.content_type)
@@ -101,7 +104,7 @@ def upload_plan(storage: Storage, config: dict[str, Any], video: Video) -> dict[
 
 def upload_state(storage: Storage, config: dict[str, Any], video: Video) -> dict[str, Any]:
     """What has arrived so far, and fresh instructions for the rest (resume after a dropped connection)."""
-    if video.status != "awaiting_upload":
+    if video.status != Status.AWAITING_UPLOAD:
         return {"upload": None, "parts": [], "missing_parts": [], "received_bytes": video.source_size}
     if video.upload_id:
         try:
@@ -120,109 +123,98 @@ def upload_state(storage: Storage, config: dict[str, Any], video: Video) -> dict
             "received_bytes": size or 0}
 
 
-def _complete_multipart(storage: Storage, video: Video, sent: list[dict[str, Any]] | None) -> None:
+def _complete_multipart(storage: Storage, video: Video, upload_id: str, sent: list[dict[str, Any]] | None) -> None:
     """Check every part is there with the right size (and the client's ETags), then complete."""
     try:
-        listed = {p.number: p for p in storage.list_parts(video.source_key, video.upload_id)}
+        listed = {p.number: p for p in storage.list_parts(video.source_key, upload_id)}
     except NoSuchUpload:
         return  # an earlier confirm completed it; the size check that follows decides
     expected = part_count(video)
-    missing = [n for n in range(1, expected + 1) if n not in listed]
-    if missing:
-        shown = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
-        raise field_error(409, "parts", f"Parts not uploaded yet: {shown}. Send them, then confirm again.")
-    for number, part in listed.items():
-        if number > expected:
-            raise field_error(409, "parts", f"Part {number} is beyond the {expected} parts of this upload.")
-        want = part_bytes(video, number)
-        if part.size != want:
-            raise field_error(409, "parts", f"Part {number} holds {part.size} bytes, not {want}; upload it again.")
+    _check_parts_held(video, listed, expected)
     if sent:
-        numbers = [p["number"] for p in sent]
-        if sorted(numbers) != list(range(1, expected + 1)):
-            raise field_error(422, "parts", f"List each of the parts 1 to {expected} once.")
-        for item in sent:
-            held = listed[item["number"]].etag.strip('"')
-            if item["etag"].strip().strip('"') != held:
-                raise field_error(409, "parts", f"Part {item['number']}: storage holds ETag \"{held}\", not "
-                                                f"{item['etag']}; upload that part again.")
+        _check_parts_sent(listed, sent, expected)
     try:
-        storage.complete_multipart(video.source_key, video.upload_id,
+        storage.complete_multipart(video.source_key, upload_id,
                                    [(n, listed[n].etag) for n in range(1, expected + 1)])
     except InvalidParts as exc:
-        raise field_error(409, "parts", f"Storage refused the parts: {exc}.") from None
+        raise Refusal.field(409, "parts", f"Storage refused the parts: {exc}.") from None
     except NoSuchUpload:
         pass  # a concurrent confirm completed it
 
 
-def confirm_upload(session: Session, db: Any, storage: Storage, queue: Any, video: Video,
+def _check_parts_held(video: Video, listed: dict[int, UploadedPart], expected: int) -> None:
+    """Every part 1..expected is in storage, none beyond, each with its planned size."""
+    missing = [n for n in range(1, expected + 1) if n not in listed]
+    if missing:
+        shown = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
+        raise Refusal.field(409, "parts", f"Parts not uploaded yet: {shown}. Send them, then confirm again.")
+    for number, part in listed.items():
+        if number > expected:
+            raise Refusal.field(409, "parts", f"Part {number} is beyond the {expected} parts of this upload.")
+        want = part_bytes(video, number)
+        if part.size != want:
+            raise Refusal.field(409, "parts", f"Part {number} holds {part.size} bytes, not {want}; upload it again.")
+
+
+def _check_parts_sent(listed: dict[int, UploadedPart], sent: list[dict[str, Any]], expected: int) -> None:
+    """The client's list names each part once, with the ETag storage holds for it."""
+    numbers = [p["number"] for p in sent]
+    if sorted(numbers) != list(range(1, expected + 1)):
+        raise Refusal.field(422, "parts", f"List each of the parts 1 to {expected} once.")
+    for item in sent:
+        held = listed[item["number"]].etag.strip('"')
+        if item["etag"].strip().strip('"') != held:
+            raise Refusal.field(409, "parts", f"Part {item['number']}: storage holds ETag \"{held}\", not "
+                                              f"{item['etag']}; upload that part again.")
+
+
+def confirm_upload(session: Session, db: Database, storage: Storage, queue: Queue, video: Video,
                    parts: list[dict[str, Any]] | None, request_id: str | None) -> Video:
     """Check the bytes, then in one transaction mark the video queued and write its job. Twice queues once."""
-    if video.status in DONE_CONFIRMING:
+    if video.status in CONFIRMED:
         return video
-    if video.status == "failed":
-        raise GalleryError(409, "This video failed; retry it instead of confirming it again.")
+    if video.status == Status.FAILED:
+        raise Refusal(409, "This video failed; retry it instead of confirming it again.")
     if video.upload_id:
-        _complete_multipart(storage, video, parts)
+        _complete_multipart(storage, video, video.upload_id, parts)
     size = storage.size_of(video.source_key)
     if size is None:
-        raise field_error(409, "upload", "No bytes have arrived for this upload yet; send them, then confirm.")
+        raise Refusal.field(409, "upload", "No bytes have arrived for this upload yet; send them, then confirm.")
     if size != video.source_size:
         if video.upload_id:
             # The parts were checked, so this is rare; a fresh multipart upload keeps the video resumable.
-            storage.delete_prefix(upload_prefix(video))
+            storage.delete_prefix(layout.upload_prefix(video.owner_id, video.id))
             video.upload_id = storage.create_multipart(video.source_key, video.content_type)
             session.commit()
-        raise field_error(409, "size", f"Storage holds {size} bytes, but the upload declared {video.source_size}; "
-                                       "send the file again.")
+        raise Refusal.field(409, "size", f"Storage holds {size} bytes, but the upload declared {video.source_size}; "
+                                         "send the file again.")
     # From here the local store refuses new bytes for the key. An S3 presigned PUT cannot be revoked, so the
     # ETag is recorded and the worker transcodes exactly these bytes or none.
     held = storage.seal(video.source_key)
     if held is None or held.size != video.source_size:
-        raise field_error(409, "upload", "The stored file changed while the upload was being confirmed; "
-                                         "confirm again.")
-    now = utcnow()
-    won = session.execute(
-        update(Video).where(Video.id == video.id, Video.status == "awaiting_upload").values(
-            status="queued", upload_id=None, queued_at=now, updated_at=now, progress=0.0, stage=None,
-            error=None, request_id=request_id, source_etag=held.etag)
-    ).rowcount
-    message = outbox.write(session, queue, outbox.transcode_message(video.id, request_id)) if won else None
+        raise Refusal.field(409, "upload", "The stored file changed while the upload was being confirmed; "
+                                           "confirm again.")
+    message = outbox.queue_transcode(
+        session, queue, Video.queue(video.id, source_etag=held.etag, request_id=request_id), video.id, request_id)
     session.commit()
     session.refresh(video)
     if message is not None:
         log.info("upload confirmed and queued", extra={"video_id": video.id})
-        relay_after_commit(db, queue, message.id)
+        outbox.relay_after_commit(db, queue, message.id)
     return video
 
 
-def retry_failed(session: Session, db: Any, queue: Any, video: Video, request_id: str | None) -> Video:
-    """Queue a failed video again with a new job; its error and progress start over."""
-    now = utcnow()
-    won = session.execute(
-        update(Video).where(Video.id == video.id, Video.status == "failed").values(
-            status="queued", error=None, progress=0.0, stage=None, queued_at=now, updated_at=now,
-            started_at=None, finished_at=None, request_id=request_id)
-    ).rowcount
-    if not won:
+def retry_failed(session: Session, db: Database, queue: Queue, video: Video, request_id: str | None) -> Video:
+    """Queue a failed video again with a new job (through the outbox); its error and progress start over."""
+    message = outbox.queue_transcode(session, queue, Video.retry(video.id, request_id=request_id), video.id,
+                                     request_id)
+    if message is None:
         session.rollback()
-        raise field_error(409, "status", f"Only failed videos can be retried; this one is {video.status}.")
-    message = outbox.write(session, queue, outbox.transcode_message(video.id, request_id))
+        raise Refusal.field(409, "status", f"Only failed videos can be retried; this one is {video.status}.")
     session.commit()
     session.refresh(video)
-    relay_after_commit(db, queue, message.id)
+    outbox.relay_after_commit(db, queue, message.id)
     return video
-
-
-def relay_after_commit(db: Any, queue: Any, message_id: int) -> None:
-    """With SQS, send the row just committed; a failure leaves it to the relay loop (one try per request,
-    so an SQS outage slows a confirm by one failed send, not by the whole backlog)."""
-    if queue.transactional:
-        return
-    try:
-        outbox.relay_pending(db, queue, ids=[message_id])
-    except Exception:  # noqa: BLE001 - the row is committed; the relay loop delivers it later
-        log.exception("outbox relay after commit failed; the relay loop will retry")
 
 
 # --- the library -------------------------------------------------------------------------------
@@ -235,7 +227,7 @@ def video_for_viewer(session: Session, video_id: str, user: User | None) -> Vide
     """The video if this viewer may see it; otherwise 404 (a private video's existence never leaks)."""
     video = session.get(Video, video_id, options=[selectinload(Video.assets)])
     if video is None or not video.visible_to(user):
-        raise not_found()
+        raise NoSuchVideo()
     return video
 
 
@@ -244,7 +236,7 @@ def video_for_change(session: Session, video_id: str, user: User, owner_only: bo
     video = video_for_viewer(session, video_id, user)
     allowed = video.owner_id == user.id if owner_only else can_change(video, user)
     if not allowed:
-        raise GalleryError(403, "Only the owner can change this video.")
+        raise Refusal(403, "Only the owner can change this video.")
     return video
 
 
@@ -256,10 +248,11 @@ def my_videos(session: Session, user: User, status: str | None, page: int, page_
 
 
 def public_videos(session: Session, page: int, page_size: int) -> tuple[list[Video], int]:
-    return _page(session, select(Video).where(Video.visibility == "public", Video.status == "ready"), page, page_size)
+    return _page(session, select(Video).where(Video.visibility == Visibility.PUBLIC, Video.status == Status.READY),
+                 page, page_size)
 
 
-def _page(session: Session, query, page: int, page_size: int) -> tuple[list[Video], int]:
+def _page(session: Session, query: Select[Video], page: int, page_size: int) -> tuple[list[Video], int]:
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     offset = (page - 1) * page_size
     if offset >= total:  # past the end; also keeps a huge ?page= from overflowing the database's OFFSET
@@ -281,28 +274,14 @@ def update_video(session: Session, config: dict[str, Any], video: Video, changes
     return video
 
 
-def delete_video(session: Session, storage: Storage, video: Video) -> None:
-    """Objects first (pending multipart aborted), then rows: a failure leaves the video there to delete again."""
-    remove_objects(storage, video)
-    session.delete(video)
-    session.commit()
-    log.info("video deleted", extra={"video_id": video.id})
-
-
-def remove_objects(storage: Storage, video: Video) -> None:
-    if video.upload_id:
-        storage.abort_multipart(video.source_key, video.upload_id)
-    storage.delete_prefix(upload_prefix(video))
-    storage.delete_prefix(processed_prefix(video.id))
-
-
-def cleanup_stale_uploads(db: Any, storage: Storage, ttl_seconds: int, batch: int = 100) -> int:
+def cleanup_stale_uploads(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100) -> int:
     """Remove videos left in awaiting_upload longer than the TTL, with their objects and multipart uploads."""
     cutoff = utcnow() - timedelta(seconds=ttl_seconds)
     removed = 0
     while True:
         with db.session() as session:
-            stale = session.scalars(select(Video).where(Video.status == "awaiting_upload", Video.created_at < cutoff)
+            stale = session.scalars(select(Video).where(Video.status == Status.AWAITING_UPLOAD,
+                                                        Video.created_at < cutoff)
                                     .order_by(Video.created_at).limit(batch)).all()
             for video in stale:
                 remove_objects(storage, video)
@@ -310,3 +289,100 @@ def cleanup_stale_uploads(db: Any, storage: Storage, ttl_seconds: int, batch: in
         removed += len(stale)
         if len(stale) < batch:
             return removed
+
+
+# --- what each request answers: one call per view, the videos of a page presented together -------
+
+@dataclass(frozen=True)
+class VideoView:
+    """A video as one viewer sees it, with what its page computed for it: what VideoSchema dumps."""
+
+    video: Video
+    is_owner: bool
+    filename: str | None
+    """The uploaded file's name, for its owner and admins only (None: left out)."""
+    poster_url: str | None
+    queue_position: int | None
+    estimated_start_seconds: float | None
+
+
+def present(session: Session, storage: Storage, config: dict[str, Any], videos: Sequence[Video],
+            viewer: User | None) -> list[VideoView]:
+    """What `viewer` sees of a page of videos: signed posters, and the queued ones' places in line and estimated
+    starts asked once for the whole page (waiting.outlook), never once per video."""
+    outlook = waiting.outlook(session, videos, float(config["WORKER_HEARTBEAT_SECONDS"]))
+    expiry = int(config["POSTER_URL_EXPIRY"])
+    views = []
+    for video in videos:
+        is_owner = viewer is not None and viewer.id == video.owner_id
+        poster = next((a for a in video.assets if a.kind == "poster"), None)
+        place = outlook.get(video.id)
+        views.append(VideoView(
+            video=video, is_owner=is_owner,
+            filename=video.filename if is_owner or (viewer is not None and viewer.is_admin) else None,
+            poster_url=storage.presign_get(poster.key, expiry) if poster is not None else None,
+            queue_position=place.position if place else None,
+            estimated_start_seconds=place.estimated_start_seconds if place else None))
+    return views
+
+
+def start_upload(session: Session, storage: Storage, config: dict[str, Any], user: User,
+                 data: dict[str, Any]) -> dict[str, Any]:
+    """A new video and how to send its bytes."""
+    video, plan = create_upload(session, storage, config, user, data)
+    return {"video": present(session, storage, config, [video], user)[0], "upload": plan}
+
+
+def resume_upload(session: Session, storage: Storage, config: dict[str, Any], user: User,
+                  video_id: str) -> dict[str, Any]:
+    """The owner's upload as it stands: parts received, fresh URLs for the rest."""
+    video = video_for_change(session, video_id, user, owner_only=True)
+    return {"video": present(session, storage, config, [video], user)[0], **upload_state(storage, config, video)}
+
+
+def confirm(session: Session, db: Database, storage: Storage, queue: Queue, config: dict[str, Any], user: User,
+            video_id: str, parts: list[dict[str, Any]] | None, request_id: str | None) -> VideoView:
+    """The owner confirms the bytes arrived: the video is queued with its job."""
+    video = video_for_change(session, video_id, user, owner_only=True)
+    video = confirm_upload(session, db, storage, queue, video, parts, request_id)
+    return present(session, storage, config, [video], user)[0]
+
+
+def retry(session: Session, db: Database, storage: Storage, queue: Queue, config: dict[str, Any], user: User,
+          video_id: str, request_id: str | None) -> VideoView:
+    """The owner (or an admin) queues a failed video again."""
+    video = retry_failed(session, db, queue, video_for_change(session, video_id, user), request_id)
+    return present(session, storage, config, [video], user)[0]
+
+
+def library(session: Session, storage: Storage, config: dict[str, Any], user: User, status: str | None,
+            page: int, page_size: int) -> tuple[list[VideoView], int]:
+    """A page of the user's own videos, and how many there are."""
+    videos, total = my_videos(session, user, status, page, page_size)
+    return present(session, storage, config, videos, user), total
+
+
+def public_library(session: Session, storage: Storage, config: dict[str, Any], viewer: User | None,
+                   page: int, page_size: int) -> tuple[list[VideoView], int]:
+    """A page of public videos ready to watch, and how many there are."""
+    videos, total = public_videos(session, page, page_size)
+    return present(session, storage, config, videos, viewer), total
+
+
+def show(session: Session, storage: Storage, config: dict[str, Any], viewer: User | None,
+         video_id: str) -> VideoView:
+    """One video, if the viewer may see it."""
+    return present(session, storage, config, [video_for_viewer(session, video_id, viewer)], viewer)[0]
+
+
+def edit(session: Session, storage: Storage, config: dict[str, Any], user: User, video_id: str,
+         changes: dict[str, Any]) -> VideoView:
+    """The owner (or an admin) changes title, description or visibility."""
+    video = update_video(session, config, video_for_change(session, video_id, user), changes)
+    return present(session, storage, config, [video], user)[0]
+
+
+def delete(session: Session, storage: Storage, user: User, video_id: str) -> None:
+    """The owner (or an admin) deletes a video with every object it has."""
+    # Objects, then rows: one home (videoforge/erasure.py), shared with the deletion of an account.
+    erase_video(session, storage, video_for_change(session, video_id, user))

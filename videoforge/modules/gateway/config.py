@@ -1,4 +1,4 @@
-"""Gateway defaults: proxy timeouts and pooling, request signing, rate limits, trusted proxies."""
+"""Gateway defaults: proxy timeouts and pooling, request signing, rate limits."""
 
 PROXY_CONNECT_TIMEOUT = 3.0
 """Seconds to connect to a remote module."""
@@ -20,5 +20,3 @@ RATE_LIMIT_BACKEND = "memory"
 """Where token buckets live: `memory` (per process) or `redis` (shared by every gateway process)."""
 RATE_LIMIT_REDIS_URL = "redis://127.0.0.1:6379/0"
 """Redis server for the `redis` rate-limit backend."""
-TRUSTED_PROXY_HOPS = 0
-"""Proxies in front of the gateway (an ALB is 1) whose X-Forwarded-For entries are believed."""

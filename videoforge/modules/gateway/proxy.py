@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import urllib3
-from flask import Flask, Response, current_app, g, jsonify, request
-from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, TimeoutError as UpstreamTimeout
+from flask import Flask, Response, current_app, g, request
+from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import TimeoutError as UpstreamTimeout
 from urllib3.util import Retry, Timeout
 
-from videoforge.errors import error_body
+from videoforge.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -104,21 +105,14 @@ def request_body(headers: dict[str, str]) -> tuple[Iterator[bytes] | None, bool]
     return None, False
 
 
-def gateway_error(code: int, status: str, message: str) -> Response:
-    """A 502/504 in the one JSON error shape."""
-    response = jsonify(error_body(code, status, message))
-    response.status_code = code
-    return response
-
-
 def failure(name: str, url: str, exc: Exception) -> Response:
     """502 when the module cannot be reached or broke the connection, 504 when it was too slow."""
     reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason is not None else exc
     if isinstance(reason, UpstreamTimeout) and not isinstance(reason, NewConnectionError):
         log.warning("proxy %s: %s timed out: %s", name, url, reason)
-        return gateway_error(504, "Gateway Timeout", f"The {name} module did not answer in time.")
+        return error_response(504, f"The {name} module did not answer in time.")
     log.warning("proxy %s: %s unreachable: %s", name, url, reason)
-    return gateway_error(502, "Bad Gateway", f"The {name} module is unreachable.")
+    return error_response(502, f"The {name} module is unreachable.")
 
 
 class ModuleProxy:
@@ -134,6 +128,7 @@ class ModuleProxy:
         config = current_app.config
         url = self.base_url + upstream_path()
         headers = upstream_headers(request.headers)
+        body: Iterator[bytes] | bytes | None
         body, chunked = request_body(headers)
         if self.signer is not None:
             # SigV4 covers the payload hash, so the body is read whole: API bodies are small JSON

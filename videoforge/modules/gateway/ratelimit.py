@@ -8,9 +8,9 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 
-from videoforge.errors import error_body
+from videoforge.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +109,11 @@ def install_rate_limit(app: Flask) -> None:
         client = request.remote_addr or "unknown"
         try:
             wait = buckets.take(client)
-        except Exception as exc:  # a shared store being down must not take the API down with it: let traffic by
+        except Exception as exc:  # noqa: BLE001 - a shared store being down must not take the API down: let traffic by
             log.warning("rate limit store unavailable, not limiting: %s", exc)
             return None
         if wait <= 0:
             return None
         retry_after = max(1, math.ceil(wait))
-        response = jsonify(error_body(429, "Too Many Requests",
-                                      f"Too many requests from {client}; retry in {retry_after} s."))
-        response.status_code = 429
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+        return error_response(429, f"Too many requests from {client}; retry in {retry_after} s.",
+                              headers={"Retry-After": str(retry_after)})

@@ -1,5 +1,7 @@
 """Processor module: queue-driven FFmpeg HLS ladder, the worker, and the admin queue API."""
 
+from flask import Flask
+
 from videoforge.modules import Module
 from videoforge.modules.processor import config
 
@@ -16,7 +18,7 @@ def _cli():
     return commands()
 
 
-def _setup(app):
+def _setup(app: Flask) -> None:
     from videoforge.modules.processor.worker import init_in_process_workers
 
     init_in_process_workers(app)

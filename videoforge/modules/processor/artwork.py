@@ -43,7 +43,7 @@ def make_poster(path: str | Path, source: SourceInfo, out_jpg: str | Path, timeo
         if fraction is None and best is not None:
             break
         # The last resort (no window had a frame) is the first frames of the file, wherever they are.
-        start = max(0.0, min(source.duration * fraction, source.duration - window - 0.05)) if fraction is not None else None
+        start = None if fraction is None else max(0.0, min(source.duration * fraction, source.duration - window - 0.05))
         seek = ["-ss", f"{start:.3f}"] if start is not None else []
         span = ["-t", f"{window:.3f}"] if start is not None else []
         out.unlink(missing_ok=True)

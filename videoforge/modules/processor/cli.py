@@ -18,7 +18,10 @@ def worker_command(burst: bool, concurrency: int | None) -> None:
     """Run a transcode worker: long-poll the queue, process, repeat."""
     from videoforge.modules.processor.worker import run_worker
 
-    outcomes = run_worker(current_app._get_current_object(), burst=burst, concurrency=concurrency)
+    # The app itself, not the proxy: the worker's threads run outside this context. (Flask types the
+    # LocalProxy as the Flask it stands for, so mypy does not know its _get_current_object.)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    outcomes = run_worker(app, burst=burst, concurrency=concurrency)
     if burst:
         click.echo(f"processed {len(outcomes)} message(s): " + ", ".join(
             f"{name} {outcomes.count(name)}" for name in sorted(set(outcomes))) if outcomes else "queue empty")
@@ -43,7 +46,8 @@ def dlq_list(limit: int, as_json: bool) -> None:
         click.echo("no dead letters")
     for letter in letters:
         click.echo(json.dumps(letter) if as_json else
-                   f"{letter['id']}\tvideo {letter['video_id']}\treceived {letter['receive_count']}x\t{letter['error'] or ''}")
+                   f"{letter['id']}\tvideo {letter['video_id']}\treceived {letter['receive_count']}x\t"
+                   f"{letter['error'] or ''}")
 
 
 @dlq_group.command("redrive")
@@ -69,15 +73,14 @@ def video_group() -> None:
 @with_appcontext
 def video_retry(video_id: str, force: bool) -> None:
     """Queue a new transcode for the video VIDEO_ID."""
-    from videoforge.modules.processor.service import CannotRetry, retry_video
+    from videoforge.errors import Refusal
+    from videoforge.modules.processor.service import retry_video
     from videoforge.ports.queue import get_queue
 
     try:
         video = retry_video(current_app.extensions["videoforge.db"], get_queue(current_app), video_id, force=force)
-    except LookupError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
-    except CannotRetry as exc:
-        raise click.ClickException(f"video {video_id}: {exc}") from None
+    except Refusal as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"video {video.id} queued")
 
 

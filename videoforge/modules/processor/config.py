@@ -30,8 +30,6 @@ WORKER_TARGET_BACKLOG = 1.0
 """Visible jobs per worker slot the in-process pool aims for (the ASG policy's target value, too)."""
 WORKER_SCALE_SECONDS = 10.0
 """How often the in-process pool re-reads the backlog and resizes."""
-WORKER_HEARTBEAT_SECONDS = 10.0
-"""How often a worker process refreshes its row in the workers table; three missed beats and it counts as gone."""
 WORKER_STOP_GRACE_SECONDS = 90.0
 """After the first SIGTERM the running job may finish within this; then its message is handed back."""
 WORK_DIR = ""

@@ -16,9 +16,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from videoforge.modules.processor.colour import SDR_TAGS
 from videoforge.modules.processor.inputs import source_input
@@ -87,7 +87,7 @@ def build_ladder_command(
         *source_input(source_path, source.format_name),
         "-filter_complex", _filter_graph(ladder, source.video_stream, source.to_sdr()),
     ]
-    for index, rung in enumerate(ladder):
+    for index in range(len(ladder)):
         cmd += ["-map", f"[v{index}]"]
         if source.has_audio:
             cmd += ["-map", "0:a:0"]
@@ -237,8 +237,9 @@ def run_ladder(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def _watch(proc, reporter, watcher, stall_seconds: float, poll_seconds: float) -> None:
@@ -317,8 +318,8 @@ class _SegmentWatcher:
         self.out_dir = out_dir
         self.rung_names = list(rung_names)  # lowest first, so at equal progress it publishes first
         self.callback = callback
-        self.reported = {name: 0 for name in self.rung_names}
-        self.ended = {name: False for name in self.rung_names}
+        self.reported = dict.fromkeys(self.rung_names, 0)
+        self.ended = dict.fromkeys(self.rung_names, False)
 
     def poll(self) -> bool:
         """Report segments listed since the last poll; True if there were any."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -103,7 +104,7 @@ def video_kbps(pixels: int, fps: float) -> int:
         (p0, k0), (p1, k1) = points[-2], points[-1]
     else:
         (p0, k0), (p1, k1) = next(
-            (a, b) for a, b in zip(points, points[1:]) if math.log(a[0]) <= x <= math.log(b[0])
+            (a, b) for a, b in itertools.pairwise(points) if math.log(a[0]) <= x <= math.log(b[0])
         )
     slope = (math.log(k1) - math.log(k0)) / (math.log(p1) - math.log(p0))
     at_30 = math.exp(math.log(k0) + slope * (x - math.log(p0)))
@@ -148,4 +149,4 @@ def _even_down(n: float) -> int:
 
 
 def _even_round(n: float) -> int:
-    return max(2, int(round(n / 2)) * 2)
+    return max(2, round(n / 2) * 2)

@@ -23,8 +23,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from videoforge.modules.processor import config
 
@@ -148,8 +149,9 @@ def run(cmd: Sequence[str], limits: Limits, duration: float = 0.0, timeout: floa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
     done = Finished(proc.returncode, output.get("stdout", b""), output.get("stderr", b"").decode("utf-8", "replace"),
                     cpu_used)
     limits.check(done.returncode, done.cpu_used, duration, done.stderr)

@@ -1,12 +1,10 @@
-"""HLS playlists as text: the master for a ladder, and each rung's variant as it grows or once done."""
+"""HLS media playlists as text: each rung's variant as it grows or once done (streaming writes the master)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
-
-from videoforge.modules.processor.ladder import Rung
 
 AUDIO_CODEC = "mp4a.40.2"  # AAC-LC
 
@@ -18,7 +16,7 @@ class Segment:
     sequence: int
     uri: str  # relative to the rung's playlist, e.g. "seg_00003.m4s"
     duration: float
-    size: int = 0  # bytes, once known; lets the master carry measured bandwidths
+    size: int = 0  # bytes, once known; gives the rung its measured bandwidths
 
 
 @dataclass(frozen=True)
@@ -80,41 +78,6 @@ def variant_playlist(
     if complete:
         lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
-
-
-def master_playlist(
-    rungs: Sequence[Rung],
-    has_audio: bool,
-    measured: dict[str, Sequence[Segment]] | None = None,
-    uri_for=lambda rung: f"{rung.name}/index.m3u8",
-) -> str:
-    """The master playlist, lowest rung first so players start small and climb.
-
-    Bandwidths come from the segments when `measured` has them for a rung (peak and mean of
-    size/duration, as RFC 8216 defines BANDWIDTH and AVERAGE-BANDWIDTH), else from the rung's
-    budget: capped VBR with a 2x buffer can burst a 4 s segment to 1.5x the cap.
-    """
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for rung in rungs:
-        peak, average = _bandwidths(rung, has_audio, (measured or {}).get(rung.name))
-        codecs = rung.codecs_video + (f",{AUDIO_CODEC}" if has_audio else "")
-        lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
-            f"RESOLUTION={rung.width}x{rung.height},CODECS=\"{codecs}\","
-            f"FRAME-RATE={float(rung.fps):.3f}"
-        )
-        lines.append(uri_for(rung))
-    return "\n".join(lines) + "\n"
-
-
-def _bandwidths(rung: Rung, has_audio: bool, segments: Sequence[Segment] | None) -> tuple[int, int]:
-    sized = [s for s in segments or () if s.size > 0 and s.duration > 0]
-    if sized:
-        peak = max(s.size * 8 / s.duration for s in sized)
-        average = sum(s.size for s in sized) * 8 / sum(s.duration for s in sized)
-        return math.ceil(peak), math.ceil(average)
-    audio = rung.audio_kbps if has_audio else 0
-    return (round(rung.maxrate_kbps * 1.5) + audio) * 1000, (rung.video_kbps + audio) * 1000
 
 
 def _attribute(line: str, name: str) -> str | None:

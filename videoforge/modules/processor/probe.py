@@ -214,10 +214,10 @@ def _rotation(video: dict) -> int:
     """Clockwise display rotation, from the display matrix (counter-clockwise there) or the old rotate tag."""
     for side in video.get("side_data_list", []):
         if "rotation" in side:
-            return int(round(-float(side["rotation"]))) % 360
+            return round(-float(side["rotation"])) % 360
     tag = video.get("tags", {}).get("rotate")
     if tag is not None:
-        return int(round(float(tag))) % 360
+        return round(float(tag)) % 360
     return 0
 
 
@@ -239,6 +239,8 @@ def _check_dimensions(width: int, height: int, max_pixels: int) -> None:
 
 def _duration(fmt: dict, video: dict) -> float:
     for value in (fmt.get("duration"), video.get("duration")):
+        if value is None:
+            continue
         try:
             seconds = float(value)
         except (TypeError, ValueError):

@@ -6,12 +6,18 @@ import logging
 import math
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from videoforge.db import Database
 from videoforge.models import WorkerHeartbeat, utcnow
+from videoforge.ports.queue import Queue
 from videoforge.waiting import alive_since
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 log = logging.getLogger("videoforge.processor.scaling")
 
@@ -21,7 +27,7 @@ def new_worker_id(kind: str = "worker") -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{kind}"[:64]
 
 
-def beat(db, worker_id: str, concurrency: int, busy: int, in_process: bool) -> None:
+def beat(db: Database, worker_id: str, concurrency: int, busy: int, in_process: bool) -> None:
     """Insert or refresh this worker's row."""
     with db.session() as session:
         row = session.get(WorkerHeartbeat, worker_id)
@@ -32,7 +38,7 @@ def beat(db, worker_id: str, concurrency: int, busy: int, in_process: bool) -> N
         row.concurrency, row.busy, row.seen_at = concurrency, busy, utcnow()
 
 
-def forget(db, worker_id: str) -> None:
+def forget(db: Database, worker_id: str) -> None:
     """Remove a stopping worker's row, so it stops counting at once."""
     with db.session() as session:
         row = session.get(WorkerHeartbeat, worker_id)
@@ -40,14 +46,15 @@ def forget(db, worker_id: str) -> None:
             session.delete(row)
 
 
-def live_workers(session, heartbeat_seconds: float = 10) -> list[WorkerHeartbeat]:
+def live_workers(session: Session, heartbeat_seconds: float = 10) -> list[WorkerHeartbeat]:
     """Workers that beat recently."""
     return list(session.scalars(select(WorkerHeartbeat).where(
         WorkerHeartbeat.seen_at >= alive_since(heartbeat_seconds)).order_by(WorkerHeartbeat.started_at)))
 
 
 def backlog_per_worker(visible: int, workers: int) -> float:
-    """Visible messages per in-service worker slot; with no worker, the whole backlog (so scaling out from zero works)."""
+    """Visible messages per in-service worker slot; with no worker, the whole backlog (so scaling out from zero
+    works)."""
     return visible / workers if workers > 0 else float(visible)
 
 
@@ -61,20 +68,14 @@ def desired_slots(visible: int, busy: int, target: float, minimum: int, maximum:
     return max(minimum, min(maximum, wanted))
 
 
-def queue_name(queue: Any) -> str:
-    """The metric dimension: the SQS queue's name, or the SQL queue's."""
-    url = getattr(queue, "queue_url", None)
-    return url.rstrip("/").rsplit("/", 1)[-1] if url else getattr(queue, "name", "jobs")
-
-
 class CloudWatchPublisher:
     """Puts Backlog, WorkerSlots and BacklogPerWorker (dimension Queue) into a CloudWatch namespace."""
 
-    def __init__(self, namespace: str, queue: str, client: Any):
+    def __init__(self, namespace: str, queue: str, client: BaseClient):
         self.namespace, self.queue, self.client = namespace, queue, client
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], queue: Any) -> CloudWatchPublisher | None:
+    def from_config(cls, config: dict[str, Any], queue: Queue) -> CloudWatchPublisher | None:
         """None unless CLOUDWATCH_NAMESPACE is set."""
         if not config.get("CLOUDWATCH_NAMESPACE"):
             return None
@@ -82,7 +83,7 @@ class CloudWatchPublisher:
 
         client = boto3.client("cloudwatch", region_name=config.get("CLOUDWATCH_REGION") or config.get("SQS_REGION"),
                               endpoint_url=config.get("CLOUDWATCH_ENDPOINT_URL") or None)
-        return cls(config["CLOUDWATCH_NAMESPACE"], queue_name(queue), client)
+        return cls(config["CLOUDWATCH_NAMESPACE"], queue.name, client)
 
     def publish(self, visible: int, workers: int) -> float:
         """Send one data point of each metric; returns backlog per worker."""

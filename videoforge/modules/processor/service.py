@@ -6,32 +6,37 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Update, delete, select
+from sqlalchemy.orm import Session
 
+from videoforge import layout, outbox
+from videoforge.db import Database, rows_matched
+from videoforge.errors import NoSuchVideo, Refusal
+from videoforge.lifecycle import WORKABLE, Status
 from videoforge.logs import new_request_id, request_id_var
-from videoforge.models import REJECTED, MediaAsset, Video, utcnow
+from videoforge.models import MediaAsset, Video, utcnow
+from videoforge.modules.processor import scaling
 from videoforge.modules.processor.artwork import make_poster, make_storyboard
 from videoforge.modules.processor.encode import TranscodeFailed, transcode_ladder
 from videoforge.modules.processor.ladder import Rung, plan_ladder
 from videoforge.modules.processor.limits import LimitExceeded, Limits
 from videoforge.modules.processor.probe import SourceInfo, UnplayableSource, probe
-from videoforge.modules.processor.publish import Publisher, codecs_of, content_type_of, processed_prefix
+from videoforge.modules.processor.publish import Bandwidth, Publisher, codecs_of, content_type_of
 from videoforge.modules.processor.reasons import scrub_paths
-from videoforge.ports.queue import Message
-from videoforge.ports.storage import ObjectChanged, ObjectStat
+from videoforge.ports.queue import Message, Queue
+from videoforge.ports.storage import ObjectChanged, ObjectStat, Storage
 
 log = logging.getLogger("videoforge.processor")
 
-JOB_TYPE = "transcode"
 TRANSCODE_SHARE = 90.0
 """Per cent of the progress bar the ladder fills; poster, storyboard and publishing the rest."""
-WORKABLE = ("queued", "processing")
-"""Video statuses a job message still has work for; any other makes the message a no-op."""
 SOURCE_CHANGED = "the source changed after it was confirmed; upload it again"
 """Why a video fails whose stored source is no longer the one confirmed (replaced through its upload URL)."""
 
@@ -40,80 +45,90 @@ class JobCancelled(Exception):
     """The worker is stopping: the job's message goes back to the queue at once."""
 
 
-@dataclass
-class Job:
-    """What a job needs from its worker: the ports, the config, and the stop signal."""
+class Outcome(StrEnum):
+    """What handling one message did (for logs, the burst summary and tests)."""
 
-    db: Any
-    queue: Any
-    storage: Any
+    DONE = "done"
+    SKIPPED = "skipped"
+    """Not a transcode job, or nothing left to do (already done, the video gone)."""
+    FAILED = "failed"
+    """The file is at fault (not a video, too long...): failed at once, no retry."""
+    RETRY = "retry"
+    DEAD = "dead"
+    """Out of receives: the video is failed and the message goes to the dead letters."""
+    RELEASED = "released"
+    """The worker is stopping: the message goes back at once."""
+
+
+@dataclass
+class JobContext:
+    """What handling a message needs from its worker: the ports, the config, and the stop signal."""
+
+    db: Database
+    queue: Queue
+    storage: Storage
     config: dict[str, Any]
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
-def transcode_body(video_id: str, request_id: str | None = None) -> dict[str, Any]:
-    """The job message for a video: {"type": "transcode", "video_id", "request_id"}."""
-    return {"type": JOB_TYPE, "video_id": video_id, "request_id": request_id or new_request_id()}
-
-
-def handle_message(job: Job, message: Message) -> str:
-    """Process one message and settle it (delete or release). Returns what happened, for logs and tests:
-    done, skipped, failed (permanent), retry, dead (out of receives), released (worker stopping)."""
+def handle_message(ctx: JobContext, message: Message) -> Outcome:
+    """Process one message and settle it (delete or release); says what happened."""
     body = message.body or {}
     token = request_id_var.set(str(body.get("request_id") or new_request_id())[:64])
     video_id = body.get("video_id")
     extra = {"video_id": video_id, "job": message.id}
     try:
-        if body.get("type") != JOB_TYPE or not isinstance(video_id, str):
+        if body.get("type") != outbox.TRANSCODE or not isinstance(video_id, str):
             log.warning("dropping a message that is not a transcode job: %r", body, extra=extra)
-            job.queue.delete(message)
-            return "skipped"
-        with job.db.session() as session:
+            ctx.queue.delete(message)
+            return Outcome.SKIPPED
+        with ctx.db.session() as session:
             video = session.get(Video, video_id)
-            status = video.status if video is not None else "deleted"
+            status = video.status if video is not None else None
         if status not in WORKABLE:
             # A redelivery after the work was done (or the video is gone): nothing to do, twice.
-            log.info("video is %s: nothing to do", status, extra=extra)
-            job.queue.delete(message)
-            return "skipped"
+            log.info("video is %s: nothing to do", status or "deleted", extra=extra)
+            ctx.queue.delete(message)
+            return Outcome.SKIPPED
         log.info("transcode starts (receive %d)", message.receive_count, extra=extra)
         started = time.monotonic()
         try:
-            transcode(job, video_id)
+            transcode(ctx, video_id)
         except (UnplayableSource, LimitExceeded) as exc:  # no retry can help either
             log.info("not playable: %s", exc.reason, extra=extra)
-            fail_video(job.db, video_id, describe_error(exc), stage=REJECTED)
-            job.queue.delete(message)
-            return "failed"
+            _settle(ctx.db, Video.fail(video_id, describe_error(exc), rejected=True))
+            ctx.queue.delete(message)
+            return Outcome.FAILED
         except JobCancelled:
             log.info("worker stopping: job handed back", extra=extra)
-            requeue_video(job.db, video_id, stage="handed back: worker stopped")
-            job.queue.release(message)
-            return "released"
+            _settle(ctx.db, Video.requeue(video_id, stage="handed back: worker stopped"))
+            ctx.queue.release(message)
+            return Outcome.RELEASED
         except Exception as exc:  # noqa: BLE001 - every other failure is worth another try
-            return _transient_failure(job, message, video_id, exc, extra)
-        job.queue.delete(message)
+            return _transient_failure(ctx, message, video_id, exc, extra)
+        ctx.queue.delete(message)
         log.info("transcode done in %.1f s", time.monotonic() - started, extra=extra)
-        return "done"
+        return Outcome.DONE
     finally:
         request_id_var.reset(token)
 
 
-def _transient_failure(job: Job, message: Message, video_id: str, exc: Exception, extra: dict) -> str:
+def _transient_failure(ctx: JobContext, message: Message, video_id: str, exc: Exception,
+                       extra: dict[str, Any]) -> Outcome:
     reason = describe_error(exc)
-    attempts, most = message.receive_count, job.queue.max_receives
+    attempts, most = message.receive_count, ctx.queue.max_receives
     if attempts >= most:
         # SQS dead-letters silently on the next receive, so the video learns its fate here, in both backends.
         log.error("giving up after %d attempts: %s", attempts, reason, extra=extra)
-        fail_video(job.db, video_id, f"Processing failed {attempts} times; last error: {reason}")
-        job.queue.release(message, error=reason)
-        return "dead"
-    delay = retry_delay(int(job.config.get("RETRY_BACKOFF_SECONDS", 30)), attempts)
+        _settle(ctx.db, Video.fail(video_id, f"Processing failed {attempts} times; last error: {reason}"))
+        ctx.queue.release(message, error=reason)
+        return Outcome.DEAD
+    delay = retry_delay(int(ctx.config.get("RETRY_BACKOFF_SECONDS", 30)), attempts)
     log.warning("attempt %d of %d failed, retrying in %d s: %s", attempts, most, delay, reason, extra=extra,
                 exc_info=not isinstance(exc, TranscodeFailed))
-    requeue_video(job.db, video_id, stage=f"retrying (attempt {attempts + 1} of {most})", error=reason)
-    job.queue.release(message, delay=delay, error=reason)
-    return "retry"
+    _settle(ctx.db, Video.requeue(video_id, stage=f"retrying (attempt {attempts + 1} of {most})", error=reason))
+    ctx.queue.release(message, delay=delay, error=reason)
+    return Outcome.RETRY
 
 
 def retry_delay(base: int, attempts: int) -> int:
@@ -127,61 +142,65 @@ def describe_error(exc: BaseException) -> str:
     return scrub_paths(reason)[:1000]
 
 
-def transcode(job: Job, video_id: str) -> None:
+def transcode(ctx: JobContext, video_id: str) -> None:
     """Download, probe, transcode and publish as it grows, then artwork; raises on failure."""
-    cfg = job.config
+    cfg = ctx.config
     with tempfile.TemporaryDirectory(dir=cfg.get("WORK_DIR") or None, prefix=f"vf-{video_id[:8]}-") as scratch:
         work = Path(scratch)
-        source_key, confirmed = start_video(job.db, video_id)
+        source_key, confirmed = start_video(ctx.db, video_id)
         source_path = work / "source"
         try:
-            job.storage.download_file(source_key, str(source_path), expect=confirmed)
+            ctx.storage.download_file(source_key, str(source_path), expect=confirmed)
         except FileNotFoundError:
             raise UnplayableSource("the uploaded file is missing from storage: upload it again") from None
         except ObjectChanged:  # no retry can bring the confirmed bytes back
             raise UnplayableSource(SOURCE_CHANGED) from None
-        _check(job)
-        set_stage(job.db, video_id, "probing", 1.0)
+        _check(ctx)
+        _settle(ctx.db, Video.report_progress(video_id, "probing", 1.0))
         limits = Limits.from_config(cfg)
         info = probe(source_path, max_duration=float(cfg.get("MAX_DURATION", 4 * 3600)), limits=limits)
         rungs = plan_ladder(info, heights=tuple(int(h) for h in cfg.get("LADDER_HEIGHTS", (1080, 720, 480, 360))))
-        reset_outputs(job, video_id, info)
-        publisher = Publisher(job.storage, video_id, rungs, info.has_audio, work / "publish",
-                              on_join=lambda rung, bandwidth: record_variant(job.db, video_id, rung, info, bandwidth))
+        reset_outputs(ctx, video_id, info)
+        publisher = Publisher(ctx.storage, video_id, rungs, work / "publish",
+                              on_join=lambda rung, bandwidth: record_variant(ctx.db, video_id, rung, info, bandwidth))
         publisher.start()
         try:
             transcode_ladder(
                 source_path, work / "hls", info, rungs,
-                on_progress=ProgressWriter(job, video_id), on_segment=_cancellable(job, publisher.add),
+                on_progress=ProgressWriter(ctx, video_id), on_segment=_cancellable(ctx, publisher.add),
                 stall_seconds=float(cfg.get("STALL_SECONDS", 120)), limits=limits,
                 preset=cfg.get("X264_PRESET", "veryfast"), segment_seconds=int(cfg.get("SEGMENT_SECONDS", 4)))
         except BaseException:
             publisher.abort()
             raise
         bandwidths = publisher.finish()
-        _check(job)
-        set_stage(job.db, video_id, "artwork", TRANSCODE_SHARE + 2)
-        prefix = processed_prefix(video_id)
-        poster = make_poster(source_path, info, work / "poster.jpg", limits=limits)
+        _check(ctx)
+        _settle(ctx.db, Video.report_progress(video_id, "artwork", TRANSCODE_SHARE + 2))
+        poster = make_poster(source_path, info, work / layout.POSTER, limits=limits)
         # The lowest rung's 2 s keyframes are enough for tiles, and far cheaper than decoding the source.
         sprite, vtt = make_storyboard(work / "hls" / rungs[0].name / "index.m3u8", info, work / "storyboard",
+                                      sprite_name=layout.STORYBOARD_SPRITE, vtt_name=layout.STORYBOARD_TRACK,
                                       keyframes_only=True, limits=limits)
-        artwork = {"poster": (f"{prefix}/poster.jpg", poster), "storyboard": (f"{prefix}/storyboard.jpg", sprite),
-                   "thumbnails": (f"{prefix}/storyboard.vtt", vtt)}
+        artwork = {"poster": (layout.poster(video_id), poster),
+                   "storyboard": (layout.storyboard_sprite(video_id), sprite),
+                   "thumbnails": (layout.storyboard_track(video_id), vtt)}
         for key, path in artwork.values():
-            job.storage.upload_file(key, str(path), content_type_of(path))
-        finish_video(job.db, video_id, rungs, info, bandwidths, {kind: key for kind, (key, _) in artwork.items()})
+            ctx.storage.upload_file(key, str(path), content_type_of(path))
+        finish_video(ctx.db, video_id, rungs, info, bandwidths, {kind: key for kind, (key, _) in artwork.items()})
 
 
-def _check(job: Job) -> None:
-    if job.cancel.is_set():
+def _check(ctx: JobContext) -> None:
+    if ctx.cancel.is_set():
         raise JobCancelled()
 
 
-def _cancellable(job: Job, callback):
-    def wrapped(*args):
-        _check(job)  # raising here makes the ladder runner stop ffmpeg
-        callback(*args)
+_P = ParamSpec("_P")
+
+
+def _cancellable(ctx: JobContext, callback: Callable[_P, None]) -> Callable[_P, None]:
+    def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        _check(ctx)  # raising here makes the ladder runner stop ffmpeg
+        callback(*args, **kwargs)
 
     return wrapped
 
@@ -189,74 +208,74 @@ def _cancellable(job: Job, callback):
 class ProgressWriter:
     """ffmpeg's progress callback: per cent and stage on the video row, at most once a second."""
 
-    def __init__(self, job: Job, video_id: str, interval: float = 1.0):
-        self.job, self.video_id, self.interval = job, video_id, interval
+    def __init__(self, ctx: JobContext, video_id: str, interval: float = 1.0):
+        self.ctx, self.video_id, self.interval = ctx, video_id, interval
         self._last = float("-inf")
 
     def __call__(self, percent: float, stage: str) -> None:
-        _check(self.job)
+        _check(self.ctx)
         now = time.monotonic()
         if now - self._last < self.interval:
             return
         self._last = now
-        set_stage(self.job.db, self.video_id, stage, round(percent * TRANSCODE_SHARE / 100, 1))
+        _settle(self.ctx.db, Video.report_progress(self.video_id, stage, round(percent * TRANSCODE_SHARE / 100, 1)))
 
 
-# --- the video row through a job ----------------------------------------------------------------
+# --- the video row through a job: each status change is a transition of Video --------------------------------
 
-def start_video(db, video_id: str) -> tuple[str, ObjectStat | None]:
+def _settle(db: Database, transition: Update) -> None:
+    """Run one transition in its own transaction."""
+    with db.session() as session:
+        session.execute(transition)
+
+
+def start_video(db: Database, video_id: str) -> tuple[str, ObjectStat | None]:
     """Mark the video processing (one more attempt); its source key, and the source its confirm recorded
     (None for videos confirmed before ETags were recorded)."""
     with db.session() as session:
+        session.execute(Video.start(video_id, "downloading"))
         video = session.get(Video, video_id)
-        video.status, video.stage, video.progress = "processing", "downloading", 0.0
-        video.started_at, video.attempts = utcnow(), (video.attempts or 0) + 1
+        if video is None:  # deleted since the job was taken: the retry finds nothing to do and drops it
+            raise LookupError("the video was deleted")
         confirmed = ObjectStat(size=video.source_size, etag=video.source_etag) if video.source_etag else None
         return video.source_key, confirmed
 
 
-def set_stage(db, video_id: str, stage: str, progress: float) -> None:
-    with db.session() as session:
-        session.execute(update(Video).where(Video.id == video_id).values(stage=stage, progress=progress))
-
-
-def reset_outputs(job: Job, video_id: str, info: SourceInfo) -> None:
+def reset_outputs(ctx: JobContext, video_id: str, info: SourceInfo) -> None:
     """Forget a previous attempt's outputs, so a retry replaces them instead of adding to them."""
-    with job.db.session() as session:
+    with ctx.db.session() as session:
         session.execute(delete(MediaAsset).where(MediaAsset.video_id == video_id))
-        session.execute(update(Video).where(Video.id == video_id).values(
-            duration=info.duration, width=info.width, height=info.height, stage="transcoding"))
-    job.storage.delete_prefix(processed_prefix(video_id) + "/")
+        session.execute(Video.report_progress(video_id, "transcoding").values(
+            duration=info.duration, width=info.width, height=info.height))
+    ctx.storage.delete_prefix(layout.processed_prefix(video_id))
 
 
-def record_variant(db, video_id: str, rung: Rung, info: SourceInfo, bandwidth: int) -> None:
-    """A rung has joined the master: record it (growing) and, with the first, the master itself."""
+def record_variant(db: Database, video_id: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth) -> None:
+    """A rung's first segment is online: record it (growing), so streaming lists it in the master."""
     with db.session() as session:
-        _upsert_asset(session, video_id, "variant", rung.name, key=f"{processed_prefix(video_id)}/{rung.name}/index.m3u8",
-                      width=rung.width, height=rung.height, bitrate=bandwidth or None,
-                      codecs=codecs_of(rung, info.has_audio), complete=False)
-        _upsert_asset(session, video_id, "master", "", key=f"{processed_prefix(video_id)}/master.m3u8", complete=False)
-        session.execute(update(Video).where(Video.id == video_id).values(stage="transcoding (playable)"))
+        _upsert_variant(session, video_id, rung, info, bandwidth, complete=False)
+        session.execute(Video.report_progress(video_id, "transcoding (playable)"))
 
 
-def finish_video(db, video_id: str, rungs: list[Rung], info: SourceInfo, bandwidths: dict[str, int | None],
-                 artwork: dict[str, str]) -> None:
+def finish_video(db: Database, video_id: str, rungs: list[Rung], info: SourceInfo,
+                 bandwidths: dict[str, Bandwidth], artwork: dict[str, str]) -> None:
     """Everything is uploaded: record the final assets and make the video ready."""
-    prefix = processed_prefix(video_id)
     with db.session() as session:
         for rung in rungs:
-            _upsert_asset(session, video_id, "variant", rung.name, key=f"{prefix}/{rung.name}/index.m3u8",
-                          width=rung.width, height=rung.height, bitrate=bandwidths.get(rung.name),
-                          codecs=codecs_of(rung, info.has_audio), complete=True)
-        _upsert_asset(session, video_id, "master", "", key=f"{prefix}/master.m3u8", complete=True)
+            _upsert_variant(session, video_id, rung, info, bandwidths[rung.name], complete=True)
         for kind, key in artwork.items():
             _upsert_asset(session, video_id, kind, "", key=key, width=None, height=None, complete=True)
-        video = session.get(Video, video_id)
-        video.status, video.stage, video.progress, video.error = "ready", None, 100.0, None
-        video.finished_at = utcnow()
+        session.execute(Video.finish(video_id))
 
 
-def _upsert_asset(session, video_id: str, kind: str, rung: str, **values: Any) -> None:
+def _upsert_variant(session: Session, video_id: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth,
+                    complete: bool) -> None:
+    _upsert_asset(session, video_id, "variant", rung.name, key=layout.rung_playlist(video_id, rung.name),
+                  width=rung.width, height=rung.height, bitrate=bandwidth.peak, average_bitrate=bandwidth.average,
+                  frame_rate=float(rung.fps), codecs=codecs_of(rung, info.has_audio), complete=complete)
+
+
+def _upsert_asset(session: Session, video_id: str, kind: str, rung: str, **values: Any) -> None:
     asset = session.scalars(select(MediaAsset).where(
         MediaAsset.video_id == video_id, MediaAsset.kind == kind, MediaAsset.rung == rung)).first()
     if asset is None:
@@ -266,75 +285,65 @@ def _upsert_asset(session, video_id: str, kind: str, rung: str, **values: Any) -
         setattr(asset, name, value)
 
 
-def fail_video(db, video_id: str, reason: str, stage: str | None = None) -> None:
-    """The video will not play: say why, in words its owner understands (stage REJECTED: no retry helps)."""
-    with db.session() as session:
-        session.execute(update(Video).where(Video.id == video_id).values(
-            status="failed", error=reason[:2000], stage=stage, finished_at=utcnow()))
-
-
-def requeue_video(db, video_id: str, stage: str, error: str | None = None) -> None:
-    """Back to waiting (a retry is scheduled, or the worker handed the job back)."""
-    with db.session() as session:
-        session.execute(update(Video).where(Video.id == video_id).values(
-            status="queued", stage=stage, progress=0.0, error=error))
-
-
 # --- operators: retry, redrive, dead letters ---------------------------------------------------
 
-class CannotRetry(Exception):
-    """The video is not in a state a retry makes sense for; the message says which."""
-
-
-def retry_video(db, queue, video_id: str, force: bool = False) -> Video:
-    """Queue a new transcode for a failed video (any video with force)."""
+def retry_video(db: Database, queue: Queue, video_id: str, force: bool = False) -> Video:
+    """Queue a new transcode for a failed video (any confirmed video with force), through the outbox as the
+    owner's retry: the job is committed with the status change, so a crash before it is sent loses nothing."""
+    request_id = request_id_var.get()
     with db.session() as session:
         video = session.get(Video, video_id)
         if video is None:
-            raise LookupError(f"no video {video_id!r}")
-        if video.status == "awaiting_upload":
-            raise CannotRetry("the upload has not been confirmed yet")
-        if video.status != "failed" and not force:
-            raise CannotRetry(f"the video is {video.status}, not failed (use force to transcode it again)")
-        previous = (video.status, video.error)
-        video.status, video.error, video.stage, video.progress = "queued", None, None, 0.0
-        video.queued_at, video.finished_at = utcnow(), None
-        body = transcode_body(video.id, request_id_var.get())
-        if queue.transactional:
-            queue.send(body, session=session)  # commits with the status change, or not at all
-    if not queue.transactional:
-        try:
-            queue.send(body)
-        except Exception:
-            with db.session() as session:
-                session.execute(update(Video).where(Video.id == video_id).values(
-                    status=previous[0], error=previous[1]))
-            raise
+            raise NoSuchVideo(message=f"No video {video_id}.")
+        if video.status == Status.AWAITING_UPLOAD:
+            raise Refusal(409, "Cannot retry: the upload has not been confirmed yet.")
+        if video.status != Status.FAILED and not force:
+            raise Refusal(409, f"Cannot retry: the video is {video.status}, not failed (use force to transcode it "
+                               "again).")
+        message = outbox.queue_transcode(session, queue, Video.retry(video_id, request_id=request_id, force=force),
+                                         video_id, request_id)
+        if message is None:  # someone else changed it since it was read
+            raise Refusal(409, "Cannot retry: the video changed while being retried; look at it again.")
+    outbox.relay_after_commit(db, queue, message.id)
     return video
 
 
-def dead_letters(db, queue, limit: int = 100) -> list[dict[str, Any]]:
+def queue_status(db: Database, queue: Queue, config: dict[str, Any]) -> dict[str, Any]:
+    """Queue depth, jobs in flight, dead letters, and the live workers with their slots (QueueStatusSchema)."""
+    depth = queue.depth()
+    with db.session() as session:
+        workers = scaling.live_workers(session, float(config["WORKER_HEARTBEAT_SECONDS"]))
+    slots = sum(w.concurrency for w in workers)
+    return {"depth": depth.visible, "in_flight": depth.in_flight, "dead_letters": depth.dead, "workers": slots,
+            "backlog_per_worker": scaling.backlog_per_worker(depth.visible, slots), "worker_processes": workers}
+
+
+def dead_letters(db: Database, queue: Queue, limit: int = 100) -> list[dict[str, Any]]:
     """Dead letters with their video and the last error (the queue's, else the video's)."""
     letters = queue.dead_letters(limit)
-    ids = [d.body.get("video_id") for d in letters if isinstance(d.body.get("video_id"), str)]
+    ids = [video_id for d in letters if (video_id := _video_of(d.body)) is not None]
     with db.session() as session:
         errors = dict(session.execute(select(Video.id, Video.error).where(Video.id.in_(ids))).all()) if ids else {}
     return [{"id": d.id, "video_id": d.body.get("video_id"), "receive_count": d.receive_count,
-             "error": d.error or errors.get(d.body.get("video_id"))} for d in letters]
+             "error": d.error or errors.get(_video_of(d.body) or "")} for d in letters]
 
 
-def redrive_dead_letters(db, queue, ids: list[str] | None = None) -> int:
+def _video_of(body: dict[str, Any]) -> str | None:
+    """The video a job names (None for a message that is not a transcode job)."""
+    video_id = body.get("video_id")
+    return video_id if isinstance(video_id, str) else None
+
+
+def redrive_dead_letters(db: Database, queue: Queue, ids: list[str] | None = None) -> int:
     """Send dead letters back to the queue; their failed videos go back to queued first, so the job runs."""
     letters = [d for d in queue.dead_letters(10_000) if ids is None or d.id in ids]
-    video_ids = [d.body.get("video_id") for d in letters if isinstance(d.body.get("video_id"), str)]
+    video_ids = [video_id for d in letters if (video_id := _video_of(d.body)) is not None]
     if video_ids:
-        with db.session() as session:
-            session.execute(update(Video).where(Video.id.in_(video_ids), Video.status == "failed").values(
-                status="queued", error=None, stage=None, progress=0.0, queued_at=utcnow(), finished_at=None))
+        _settle(db, Video.retry(video_ids))  # the redriven message is their job (and carries its request id)
     return queue.redrive(ids)
 
 
-def fail_dead_lettered(db, queue) -> int:
+def fail_dead_lettered(db: Database, queue: Queue) -> int:
     """Videos whose message died without the worker knowing (it crashed on the last attempt) are failed now."""
     letters = queue.dead_letters(100)
     failed = 0
@@ -342,11 +351,10 @@ def fail_dead_lettered(db, queue) -> int:
     settled = utcnow() - timedelta(minutes=2)
     with db.session() as session:
         for letter in letters:
-            video_id = letter.body.get("video_id")
-            video = session.get(Video, video_id) if isinstance(video_id, str) else None
+            video_id = _video_of(letter.body)
+            video = session.get(Video, video_id) if video_id is not None else None
             if video is not None and video.status in WORKABLE and (video.queued_at or settled) <= settled:
-                video.status, video.stage, video.finished_at = "failed", None, utcnow()
-                video.error = (f"Processing failed {letter.receive_count} times"
-                               + (f"; last error: {letter.error}" if letter.error else " (the worker stopped)"))
-                failed += 1
+                reason = (f"Processing failed {letter.receive_count} times"
+                          + (f"; last error: {letter.error}" if letter.error else " (the worker stopped)"))
+                failed += rows_matched(session.execute(Video.fail(video.id, reason).where(Video.status.in_(WORKABLE))))
     return failed

@@ -6,12 +6,17 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
+from types import FrameType, TracebackType
 from typing import Any
 
+from flask import Flask
+
 from videoforge import outbox, waiting
+from videoforge.db import Database
 from videoforge.modules.processor import scaling
-from videoforge.modules.processor.service import Job, fail_dead_lettered, handle_message
-from videoforge.ports.queue import Message, get_queue
+from videoforge.modules.processor.service import JobContext, fail_dead_lettered, handle_message
+from videoforge.ports.queue import Message, Queue, get_queue
 
 log = logging.getLogger("videoforge.worker")
 
@@ -19,19 +24,21 @@ HOUSEKEEPING_SECONDS = 60
 """How often a worker looks for videos whose message died unseen."""
 
 
-class Heartbeat:
-    """Keeps a message hidden while its job runs, extending it every third of the visibility timeout."""
+class VisibilityExtender:
+    """Keeps a message hidden from other workers while its job runs, extending its visibility timeout every third
+    of it. (Not the worker's heartbeat: that is the registry row scaling.beat refreshes.)"""
 
-    def __init__(self, queue: Any, message: Message, visibility: int):
+    def __init__(self, queue: Queue, message: Message, visibility: int):
         self.queue, self.message, self.visibility = queue, message, visibility
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{message.id}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"extend-{message.id}", daemon=True)
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> VisibilityExtender:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 trace: TracebackType | None) -> None:
         self._done.set()
         self._thread.join()
 
@@ -39,12 +46,12 @@ class Heartbeat:
         while not self._done.wait(max(1.0, self.visibility / 3)):
             try:
                 self.queue.extend(self.message, self.visibility)
-            except Exception as exc:  # noqa: BLE001 - the next beat tries again; the job goes on
+            except Exception as exc:  # noqa: BLE001 - the next extension tries again; the job goes on
                 log.warning("could not extend message %s: %s", self.message.id, exc)
 
 
 class Slot(threading.Thread):
-    """One job at a time: receive, process with a heartbeat, repeat."""
+    """One job at a time: receive, process while its message's visibility is extended, repeat."""
 
     def __init__(self, worker: Worker, number: int):
         super().__init__(name=f"worker-slot-{number}", daemon=True)
@@ -70,10 +77,10 @@ class Slot(threading.Thread):
                 continue
             self.busy = True
             try:
-                with Heartbeat(worker.queue, messages[0], worker.visibility):
-                    outcome = handle_message(worker.job, messages[0])
+                with VisibilityExtender(worker.queue, messages[0], worker.visibility):
+                    outcome = handle_message(worker.context, messages[0])
                 worker.outcomes.append(outcome)
-            except Exception:  # noqa: BLE001 - settling the message failed; visibility expiry redelivers it
+            except Exception:  # settling the message failed (logged with its trace); visibility expiry redelivers it
                 log.exception("job %s could not be settled", messages[0].id)
             finally:
                 self.busy = False
@@ -82,14 +89,14 @@ class Slot(threading.Thread):
 class Worker:
     """A worker process (or the all-in-one's pool): slots, a registry row, signals and scaling."""
 
-    def __init__(self, app: Any, concurrency: int | None = None, burst: bool = False, in_process: bool = False):
+    def __init__(self, app: Flask, concurrency: int | None = None, burst: bool = False, in_process: bool = False):
         from videoforge.ports.storage import get_storage
 
         cfg = app.config
         self.app = app
         self.queue = get_queue(app)
-        self.db = app.extensions["videoforge.db"]
-        self.job = Job(db=self.db, queue=self.queue, storage=get_storage(app), config=dict(cfg))
+        self.db: Database = app.extensions["videoforge.db"]
+        self.context = JobContext(db=self.db, queue=self.queue, storage=get_storage(app), config=dict(cfg))
         self.burst, self.in_process = burst, in_process
         self.minimum = int(cfg["WORKER_MIN"]) if in_process else max(1, int(concurrency or cfg["WORKER_CONCURRENCY"]))
         self.maximum = int(cfg["WORKER_MAX"]) if in_process else self.minimum
@@ -141,38 +148,39 @@ class Worker:
         """Take no more jobs; with hand_back, running jobs stop and their messages go back at once."""
         self.stopping.set()
         if hand_back:
-            self.job.cancel.set()
+            self.context.cancel.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def install_signal_handlers(self) -> None:
-        """First SIGTERM/SIGINT: finish the running jobs (hand them back after the grace period); second: hand back now."""
+        """First SIGTERM/SIGINT: finish the running jobs (hand them back after the grace period); second: hand them
+        back now."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
 
-    def _on_signal(self, signum, _frame) -> None:
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._signals += 1
         if self._signals == 1:
             grace = float(self.app.config["WORKER_STOP_GRACE_SECONDS"])
             log.info("signal %d: finishing the running job (at most %g s), then stopping", signum, grace)
             self.stopping.set()
-            timer = threading.Timer(grace, self.job.cancel.set)
+            timer = threading.Timer(grace, self.context.cancel.set)
             timer.daemon = True
             timer.start()
         else:
             log.info("signal %d again: handing the running job back and stopping", signum)
-            self.job.cancel.set()
+            self.context.cancel.set()
 
     # --- periodic work ------------------------------------------------------------------------
 
-    def _every(self, last: dict[str, float], name: str, seconds: float, action) -> None:
+    def _every(self, last: dict[str, float], name: str, seconds: float, action: Callable[[], None]) -> None:
         now = time.monotonic()
         if now - last[name] >= seconds:
             last[name] = now
             self._safely(action)
 
     @staticmethod
-    def _safely(action, *args) -> None:
+    def _safely(action: Callable[..., None], *args: Any) -> None:
         try:
             action(*args)
         except Exception as exc:  # noqa: BLE001 - housekeeping must never stop the jobs
@@ -196,6 +204,8 @@ class Worker:
             log.warning("%d video(s) failed: their job ran out of attempts while no worker was watching", failed)
 
     def _publish_metrics(self) -> None:
+        if self.metrics is None:
+            return
         with self.db.session() as session:
             workers = waiting.live_worker_slots(session, self.heartbeat_seconds)
         self.metrics.publish(self.queue.depth().visible, workers)
@@ -226,7 +236,7 @@ class Worker:
         slot.start()
 
 
-def run_worker(app: Any, burst: bool = False, concurrency: int | None = None) -> list[str]:
+def run_worker(app: Flask, burst: bool = False, concurrency: int | None = None) -> list[str]:
     """`videoforge worker` and `python -m entrypoints.worker`: a foreground worker with signal handling."""
     worker = Worker(app, concurrency=concurrency, burst=burst)
     worker.install_signal_handlers()
@@ -236,7 +246,7 @@ def run_worker(app: Any, burst: bool = False, concurrency: int | None = None) ->
 POOL_EXTENSION = "videoforge.worker_pool"
 
 
-def start_in_process_workers(app: Any) -> Worker:
+def start_in_process_workers(app: Flask) -> Worker:
     """Start the all-in-one's worker pool (once per app); it hands its jobs back when the process exits."""
     import atexit
 
@@ -251,7 +261,7 @@ def start_in_process_workers(app: Any) -> Worker:
 _pool_lock = threading.Lock()
 
 
-def init_in_process_workers(app: Any) -> None:
+def init_in_process_workers(app: Flask) -> None:
     """Module setup: in the all-in-one, start workers when the app serves, never for other CLI commands.
 
     `videoforge run` / `flask run` start them at once (in the reloader's serving child only); any
@@ -262,10 +272,10 @@ def init_in_process_workers(app: Any) -> None:
     if _serving_from_cli():
         start_in_process_workers(app)
         return
-    started = []
+    started: list[bool] = []
 
     @app.before_request
-    def _start_workers_once():
+    def _start_workers_once() -> None:
         if not started:
             started.append(True)
             start_in_process_workers(app)

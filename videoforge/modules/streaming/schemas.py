@@ -17,6 +17,7 @@ class RenditionSchema(Schema):
 class PlaybackSchema(Schema):
     id = fields.String()
     title = fields.String()
+    description = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "awaiting_upload, queued, processing, ready or failed"})
     playable = fields.Boolean(metadata={"description": "True once the lowest rung is out, and never when failed"})
     progress = fields.Float()

@@ -5,21 +5,22 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from videoforge import layout
+from videoforge.errors import NoSuchVideo, Refusal
+from videoforge.lifecycle import Status
 from videoforge.models import MediaAsset, User, Video
 from videoforge.modules.streaming import tokens
 from videoforge.modules.streaming.playlists import sign_playlist, sign_vtt
+from videoforge.ports.storage import Storage
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _RUNG = re.compile(r"^[0-9]{2,4}p[0-9]*$")
-
-
-class NotFound(Exception):
-    """No such video for this caller (or no such rung): always a 404, so private videos do not leak."""
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,76 @@ class Rendition:
     key: str
     version: str
     """Which transcode wrote it: a retry re-creates the row, so the last attempt's cached playlist is never reused."""
+    average_bandwidth: int | None = None
+    frame_rate: float | None = None
 
 
 def watchable_video(session: Session, video_id: str, viewer: User | None) -> Video:
-    """The video if the viewer may watch it (Video.visible_to); NotFound otherwise, so private ones never leak."""
+    """The video if the viewer may watch it (Video.visible_to); NoSuchVideo otherwise, so private ones never leak."""
     if not _ID.match(video_id or ""):
-        raise NotFound()
+        raise NoSuchVideo()
     video = session.get(Video, video_id)
     if video is None or not video.visible_to(viewer):
-        raise NotFound()
+        raise NoSuchVideo()
     return video
+
+
+def video_for_player(session: Session, config: Mapping[str, Any], video_id: str, token: str | None,
+                     viewer: Callable[[], User | None]) -> tuple[Video, str]:
+    """The video a player asks for, and the playback token its playlists hand on.
+
+    Players carry the playback token; API callers may use their bearer token instead (`viewer`, asked only when
+    the playback token does not grant the video). The token handed on is the one given while it checks (so
+    refetching never extends it), else a fresh one."""
+    video = video_for_token(session, config["SECRET_KEY"], video_id, token)
+    if video is not None:
+        return video, token or ""
+    video = watchable_video(session, video_id, viewer())
+    return video, playback_token(config, video)
+
+
+def playback_token(config: Mapping[str, Any], video: Video) -> str:
+    """A token that lets players fetch the video's playlists for PLAYBACK_URL_EXPIRY, until its access changes."""
+    return tokens.issue(config["SECRET_KEY"], video.id, video.access_epoch, int(config["PLAYBACK_URL_EXPIRY"]))
+
+
+def playback_info(session: Session, storage: Storage, config: Mapping[str, Any], base_url: str, video_id: str,
+                  viewer: User | None) -> dict[str, Any]:
+    """What a player needs (PlaybackSchema): status, signed poster, playlist and thumbnail URLs, renditions.
+
+    A failed video answers its status and error, and no link to anything it left behind."""
+    video = watchable_video(session, video_id, viewer)
+    playable = video.playable
+    token, presign = playback_token(config, video), presigner(storage, config, video)
+    poster = asset_of(video, "poster") if playable else None
+    has_thumbnails = playable and asset_of(video, "thumbnails") is not None
+    base = f"{base_url}/api/streaming/videos/{video.id}"
+    return {
+        "id": video.id, "title": video.title, "description": video.description or None, "status": video.status,
+        "playable": playable,
+        "progress": video.progress, "stage": video.stage, "error": video.error,
+        "duration": video.duration, "width": video.width, "height": video.height,
+        "poster_url": presign(poster.key) if poster else None,
+        "thumbnails_url": f"{base}/thumbnails.vtt?token={token}" if has_thumbnails else None,
+        "master_url": f"{base}/master.m3u8?token={token}" if playable else None,
+        "expires_in": int(config["PLAYBACK_URL_EXPIRY"]),
+        "renditions": renditions(video) if playable else [],
+    }
+
+
+def presigner(storage: Storage, config: Mapping[str, Any], video: Video) -> Callable[[str], str]:
+    """Signs media URLs of this video. They cannot be recalled once handed out, so they live only as long as
+    watching this video needs (segment_url_expiry)."""
+    expiry = segment_url_expiry(video.duration, int(config["PLAYBACK_URL_EXPIRY"]), int(config["SEGMENT_URL_MARGIN"]))
+    return lambda key: storage.presign_get(key, expiry)
+
+
+def rungs_to_play(video: Video) -> list[Rendition]:
+    """The rungs to serve, or a 404: whatever a failed video published before failing is never served."""
+    if not video.playable:
+        raise Refusal(404, "This video failed: there is nothing to play." if video.status == Status.FAILED
+                      else "Nothing playable yet: the lowest rung has not been published.")
+    return renditions(video)
 
 
 def video_for_token(session: Session, secret: str, video_id: str, token: str | None) -> Video | None:
@@ -62,7 +123,8 @@ def version_of(asset: MediaAsset) -> str:
 
 def renditions(video: Video) -> list[Rendition]:
     """Published rungs, lowest first; a growing rung counts once its playlist exists."""
-    found = [Rendition(a.rung, a.width, a.height, a.bitrate, a.codecs, a.complete, a.key, version_of(a))
+    found = [Rendition(a.rung, a.width, a.height, a.bitrate, a.codecs, a.complete, a.key, version_of(a),
+                       a.average_bitrate, a.frame_rate)
              for a in video.assets if a.kind == "variant"]
     return sorted(found, key=lambda r: (r.bandwidth or 0, r.height or 0))
 
@@ -84,37 +146,44 @@ def segment_url_expiry(duration: float | None, ceiling: int, margin: int) -> int
 
 
 def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str]) -> str:
-    """A master playlist of the published rungs; rungs still growing join as they appear."""
+    """The master playlist of the published rungs, lowest first; rungs still growing join as they appear.
+
+    The only master there is: the processor stores none, so this one lists exactly the rungs served, each URL
+    carrying the viewer's token."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for rung in rungs:
         attrs = [f"BANDWIDTH={rung.bandwidth or 1}"]
+        if rung.average_bandwidth:
+            attrs.append(f"AVERAGE-BANDWIDTH={rung.average_bandwidth}")
         if rung.width and rung.height:
             attrs.append(f"RESOLUTION={rung.width}x{rung.height}")
         if rung.codecs:
             attrs.append(f'CODECS="{rung.codecs}"')
+        if rung.frame_rate:
+            attrs.append(f"FRAME-RATE={rung.frame_rate:.3f}")
         attrs.append(f'NAME="{rung.name}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
         lines.append(variant_url(rung.name))
     return "\n".join(lines) + "\n"
 
 
-def signed_variant(text: str, folder: str, presign: Callable[[str], str]) -> str:
-    """The rung's stored playlist with every segment (and init segment) URI signed for direct fetches."""
-    return sign_playlist(text, lambda uri: presign(f"{folder}/{uri}"))
+def signed_variant(text: str, key: str, presign: Callable[[str], str]) -> str:
+    """The rung's playlist stored at `key`, with every segment (and init segment) URI signed for direct fetches."""
+    return sign_playlist(text, lambda uri: presign(layout.beside(key, uri)))
 
 
-def signed_thumbnails(text: str, folder: str, presign: Callable[[str], str]) -> str:
-    """The WebVTT thumbnails track with its sprite references signed (fragments kept)."""
-    return sign_vtt(text, lambda uri: presign(f"{folder}/{uri}"))
+def signed_thumbnails(text: str, key: str, presign: Callable[[str], str]) -> str:
+    """The WebVTT thumbnails track stored at `key`, with its sprite references signed (fragments kept)."""
+    return sign_vtt(text, lambda uri: presign(layout.beside(key, uri)))
 
 
 def rung_named(rungs: list[Rendition], name: str) -> Rendition:
-    """One published rung by name, or NotFound."""
+    """One published rung by name, or a 404."""
     if _RUNG.match(name or ""):
         for rung in rungs:
             if rung.name == name:
                 return rung
-    raise NotFound()
+    raise Refusal(404, f"No rung {name!r} for this video.")
 
 
 class PlaylistCache:

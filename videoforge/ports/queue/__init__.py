@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import threading
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from videoforge.db import Database
 
 
 @dataclass
@@ -39,6 +45,8 @@ class DeadLetter:
 class Queue(Protocol):
     """What every queue adapter offers."""
 
+    name: str
+    """The queue's name (the SQS queue's, or the table's queue column): the dimension of its metrics."""
     transactional: bool
     """True when `send(..., session=s)` joins the caller's database transaction (the SQL table)."""
     max_receives: int
@@ -46,7 +54,7 @@ class Queue(Protocol):
     visibility_timeout: int
     """Seconds a received message stays hidden unless extended."""
 
-    def send(self, body: dict[str, Any], *, delay: int = 0, session: Any = None) -> str: ...
+    def send(self, body: dict[str, Any], *, delay: int = 0, session: Session | None = None) -> str: ...
     def receive(self, *, max_messages: int = 1, wait_seconds: float = 0,
                 visibility_timeout: int | None = None) -> list[Message]: ...
     def delete(self, message: Message) -> None: ...
@@ -57,7 +65,7 @@ class Queue(Protocol):
     def redrive(self, ids: list[str] | None = None) -> int: ...
 
 
-def make_queue(config: dict[str, Any], db: Any) -> Queue:
+def make_queue(config: dict[str, Any], db: Database | None) -> Queue:
     """The adapter named by QUEUE_BACKEND; boto3 is imported only for sqs."""
     if config["QUEUE_BACKEND"] == "sqs":
         from videoforge.ports.queue.sqs import SqsQueue
@@ -71,13 +79,13 @@ def make_queue(config: dict[str, Any], db: Any) -> Queue:
 _create_lock = threading.Lock()
 
 
-def get_queue(app: Any = None) -> Queue:
+def get_queue(app: Flask | None = None) -> Queue:
     """The app's queue, made on first use and kept in app.extensions["videoforge.queue"]."""
     if app is None:
         from flask import current_app
 
-        app = current_app._get_current_object()
-    queue = app.extensions.get("videoforge.queue")
+        app = current_app  # the proxy reads the same extensions and config
+    queue: Queue | None = app.extensions.get("videoforge.queue")
     if queue is None:
         with _create_lock:
             queue = app.extensions.get("videoforge.queue")

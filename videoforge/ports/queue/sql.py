@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from videoforge.db import Database, rows_matched
 from videoforge.models import QueueMessage, utcnow
 from videoforge.ports.queue import DeadLetter, Message, QueueDepth
 
@@ -26,7 +27,7 @@ class SqlQueue:
 
     transactional = True
 
-    def __init__(self, db: Any, name: str = "jobs", visibility_timeout: int = 120, max_receives: int = 3):
+    def __init__(self, db: Database, name: str = "jobs", visibility_timeout: int = 120, max_receives: int = 3):
         if max_receives < 1:
             raise ValueError(f"QUEUE_MAX_RECEIVES must be at least 1, got {max_receives}")
         self.db = db
@@ -36,7 +37,7 @@ class SqlQueue:
         self._postgres = db.engine.dialect.name == "postgresql"
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], db: Any) -> SqlQueue:
+    def from_config(cls, config: dict[str, Any], db: Database | None) -> SqlQueue:
         if db is None:
             raise ValueError("QUEUE_BACKEND=sql needs a database, but no enabled module uses one")
         return cls(db, visibility_timeout=int(config["QUEUE_VISIBILITY_TIMEOUT"]),
@@ -85,7 +86,7 @@ class SqlQueue:
                     claimed.append(message)
         return claimed
 
-    def _take(self, session: Session, row: QueueMessage, now, hide: int) -> Message | None:
+    def _take(self, session: Session, row: QueueMessage, now: datetime, hide: int) -> Message | None:
         dead = row.receive_count >= self.max_receives
         receipt = None if dead else secrets.token_hex(16)
         values: dict[str, Any] = {"dead": True, "receipt": None} if dead else {
@@ -102,7 +103,7 @@ class SqlQueue:
                    QueueMessage.receive_count == row.receive_count, QueueMessage.visible_at == row.visible_at)
             .values(**values)
             .execution_options(synchronize_session=False))
-        if result.rowcount != 1 or dead:
+        if rows_matched(result) != 1 or receipt is None:  # lost the race, or dead
             return None
         return Message(id=str(row.id), body=row.body, receipt=receipt, receive_count=row.receive_count + 1)
 
@@ -110,8 +111,8 @@ class SqlQueue:
         """Remove a received message for good (a stale receipt deletes nothing)."""
         with self.db.session() as session:
             session.execute(
-                QueueMessage.__table__.delete().where(
-                    QueueMessage.id == int(message.id), QueueMessage.receipt == message.receipt))
+                delete(QueueMessage).where(QueueMessage.id == int(message.id), QueueMessage.receipt == message.receipt)
+                .execution_options(synchronize_session=False))
 
     def extend(self, message: Message, seconds: int) -> None:
         """Keep a message hidden `seconds` from now (the worker's heartbeat)."""
@@ -167,4 +168,4 @@ class SqlQueue:
                 update(QueueMessage).where(*where)
                 .values(dead=False, receive_count=0, receipt=None, visible_at=utcnow(), first_received_at=None)
                 .execution_options(synchronize_session=False))
-            return result.rowcount
+            return rows_matched(result)

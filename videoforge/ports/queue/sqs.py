@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from videoforge.ports.queue import DeadLetter, Message, QueueDepth
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from sqlalchemy.orm import Session
 
 MAX_WAIT_SECONDS = 20
 """SQS's longest long poll."""
@@ -25,10 +29,11 @@ class SqsQueue:
 
     transactional = False
 
-    def __init__(self, client: Any, queue_url: str, dlq_url: str | None = None,
+    def __init__(self, client: BaseClient, queue_url: str, dlq_url: str | None = None,
                  visibility_timeout: int = 120, max_receives: int = 3):
         self.client = client
         self.queue_url = queue_url
+        self.name = queue_url.rstrip("/").rsplit("/", 1)[-1]
         self.dlq_url = dlq_url
         self.visibility_timeout = visibility_timeout
         self.max_receives = max_receives
@@ -59,7 +64,7 @@ class SqsQueue:
             name = policy["deadLetterTargetArn"].rsplit(":", 1)[-1]
             self.dlq_url = self.client.get_queue_url(QueueName=name)["QueueUrl"]
 
-    def send(self, body: dict[str, Any], *, delay: int = 0, session: Any = None) -> str:
+    def send(self, body: dict[str, Any], *, delay: int = 0, session: Session | None = None) -> str:
         """Send now; `session` is ignored (SQS cannot join a database transaction: use the outbox)."""
         response = self.client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body),
                                             DelaySeconds=max(0, min(int(delay), 900)))
@@ -100,7 +105,8 @@ class SqsQueue:
             visible=int(main.get("ApproximateNumberOfMessages", 0)),
             in_flight=int(main.get("ApproximateNumberOfMessagesNotVisible", 0))
             + int(main.get("ApproximateNumberOfMessagesDelayed", 0)),
-            dead=int(dead.get("ApproximateNumberOfMessages", 0)) + int(dead.get("ApproximateNumberOfMessagesNotVisible", 0)))
+            dead=int(dead.get("ApproximateNumberOfMessages", 0))
+            + int(dead.get("ApproximateNumberOfMessagesNotVisible", 0)))
 
     def _attributes(self, url: str) -> dict[str, str]:
         return self.client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})

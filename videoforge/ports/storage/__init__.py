@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 EXTENSION = "videoforge.storage"
 """Key of the cached adapter in app.extensions."""
@@ -75,6 +78,8 @@ class Storage(Protocol):
     def upload_file(self, key: str, path: str, content_type: str) -> None: ...
     # With `expect`, raises ObjectChanged unless the bytes downloaded are that object (size and ETag).
     def download_file(self, key: str, path: str, expect: ObjectStat | None = None) -> None: ...
+    # A small object's bytes (a playlist); FileNotFoundError when there is none.
+    def read_bytes(self, key: str) -> bytes: ...
     def delete_prefix(self, prefix: str) -> int: ...
 
 
@@ -89,9 +94,9 @@ def make_storage(config: dict[str, Any]) -> Storage:
     return LocalStorage.from_config(config)
 
 
-def get_storage(app) -> Storage:
+def get_storage(app: Flask) -> Storage:
     """The app's adapter, made on first use and cached (an S3 client costs 60-220 ms to create)."""
-    storage = app.extensions.get(EXTENSION)
+    storage: Storage | None = app.extensions.get(EXTENSION)
     if storage is None:
         config = dict(app.config)
         if not config.get("STORAGE_PATH"):

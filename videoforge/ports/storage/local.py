@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
@@ -9,11 +10,20 @@ import posixpath
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
-from videoforge.ports.storage import (InvalidParts, NoSuchUpload, ObjectChanged, ObjectStat, PresignedPut, Sealed,
-                                      StorageError, UploadedPart)
+from videoforge.ports.storage import (
+    InvalidParts,
+    NoSuchUpload,
+    ObjectChanged,
+    ObjectStat,
+    PresignedPut,
+    Sealed,
+    StorageError,
+    UploadedPart,
+)
 from videoforge.ports.storage import local_files as files
 from videoforge.ports.storage.local_files import CHUNK, bare, quoted_md5
 from videoforge.ports.storage.signing import UrlSigner, quote_key
@@ -75,16 +85,26 @@ def check_key(key: str) -> str:
 class LocalStorage:
     """The embedded object store. Browsers reach it through the app's /api/storage blueprint."""
 
-    def __init__(self, root: str | os.PathLike, base_url: str, secret: str | bytes):
+    def __init__(self, root: str | os.PathLike, base_url: str | Callable[[], str], secret: str | bytes):
+        """`base_url` is where browsers reach the storage blueprint, or a function that says so per request."""
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.base_url = base_url.rstrip("/")
+        self._base_url = base_url if callable(base_url) else base_url.rstrip("/")
         self.signer = UrlSigner(secret)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LocalStorage:
         prefix = (config.get("URL_PREFIXES") or {}).get("storage", URL_PREFIX)
-        return cls(config["STORAGE_PATH"], config["PUBLIC_URL"].rstrip("/") + prefix, config["SECRET_KEY"])
+        if config.get("PUBLIC_URL"):
+            return cls(config["STORAGE_PATH"], config["PUBLIC_URL"].rstrip("/") + prefix, config["SECRET_KEY"])
+        from videoforge.urls import public_url
+
+        # No PUBLIC_URL: each URL goes to the scheme and host the request being answered came in on.
+        return cls(config["STORAGE_PATH"], lambda: public_url(config) + prefix, config["SECRET_KEY"])
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url() if callable(self._base_url) else self._base_url
 
     # --- paths -----------------------------------------------------------------------------------
 
@@ -214,7 +234,7 @@ class LocalStorage:
             shutil.copyfile(source, path)
             return
         try:
-            src = open(source, "rb")
+            src = open(source, "rb")  # noqa: SIM115 - closed by `with src` below; only the open is guarded
         except (IsADirectoryError, NotADirectoryError):
             raise FileNotFoundError(f"no object {key!r}") from None
         with src:  # objects are replaced by rename, never rewritten: the open file is one object throughout
@@ -252,15 +272,13 @@ class LocalStorage:
                 path.unlink(missing_ok=True)
                 deleted += 1
             if Path(folder) != self.root:
-                try:
+                with contextlib.suppress(OSError):  # not empty: other objects live here
                     os.rmdir(folder)
-                except OSError:
-                    pass  # not empty: other objects live here
         return deleted
 
     # --- what the storage blueprint needs -----------------------------------------------------
 
-    def receive_object(self, key: str, stream: BinaryIO, size: int) -> str:
+    def receive_object(self, key: str, stream: IO[bytes], size: int) -> str:
         """Write a PUT body of exactly `size` bytes as `key`, atomically, unless sealed; its quoted-MD5 ETag."""
         target = self.path_of(key)
         if files.is_sealed(target):  # refused before a byte is read; checked again at the rename
@@ -268,7 +286,7 @@ class LocalStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         return files.write_atomic(target, stream, size=size, upload=True)
 
-    def receive_part(self, key: str, upload_id: str, number: int, stream: BinaryIO, size: int) -> str:
+    def receive_part(self, key: str, upload_id: str, number: int, stream: IO[bytes], size: int) -> str:
         """Store one part of exactly `size` bytes (replacing an earlier try); its quoted-MD5 ETag."""
         folder = self._upload_dir(key, upload_id)
         if not 1 <= number <= MAX_PARTS:

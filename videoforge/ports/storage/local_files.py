@@ -8,9 +8,10 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import IO, BinaryIO
 
 from videoforge.ports.storage import ObjectStat, Sealed, StorageError
 
@@ -64,7 +65,7 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def write_atomic(target: Path, stream: BinaryIO, size: int, upload: bool = False) -> str:
+def write_atomic(target: Path, stream: IO[bytes], size: int, upload: bool = False) -> str:
     """Stream exactly `size` bytes to a temp file beside `target`, fsync and rename; never a half object.
 
     An `upload` (a browser's object, not a part or worker output) is installed with its ETag record,
@@ -122,7 +123,7 @@ def seal(target: Path) -> ObjectStat | None:
         return None
     with locked(target.parent):
         try:
-            src = open(target, "rb")
+            src = open(target, "rb")  # noqa: SIM115 - closed by `with src` below; only the open is guarded
         except (FileNotFoundError, IsADirectoryError):
             return None
         with src:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import errno
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, request, send_file
 from flask_smorest import abort
 
-from videoforge.errors import error_body
+from videoforge.errors import Refusal
 from videoforge.ports.storage import NoSuchUpload, Sealed, get_storage
 from videoforge.ports.storage.local import InvalidKey, LocalStorage, content_type_of
 from videoforge.ports.storage.local_files import SizeMismatch
@@ -45,7 +45,7 @@ def _verified(storage: LocalStorage, method: str, key: str) -> dict[str, str]:
 
 
 @blp.route("/<path:key>", methods=["GET"])
-def get_object(key: str):
+def get_object(key: str) -> Response:
     """Serve an object (HEAD too); Range requests get 206 with Content-Range, streamed from disk."""
     storage = _local()
     _verified(storage, "GET", key)
@@ -59,7 +59,7 @@ def get_object(key: str):
 
 
 @blp.route("/<path:key>", methods=["PUT"])
-def put_object(key: str):
+def put_object(key: str) -> Response:
     """Receive a whole object or one multipart part, each of exactly the signed size, atomically."""
     storage = _local()
     params = _verified(storage, "PUT", key)
@@ -90,10 +90,7 @@ def put_object(key: str):
             raise
         # The temp file is gone (the write is atomic), so nothing half-written stays behind: send it again later.
         current_app.logger.error("storage full: PUT %s refused: %s", key, exc.strerror)
-        response = jsonify(error_body(507, "Insufficient Storage", "Storage is full: the upload was not kept. "
-                                                                   "Try again later."))
-        response.status_code = 507  # werkzeug has no exception class for 507, so abort() cannot raise it
-        return response
+        raise Refusal(507, "Storage is full: the upload was not kept. Try again later.") from None
     response = Response(status=200)
     response.headers["ETag"] = etag
     return response

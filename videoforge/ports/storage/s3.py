@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from videoforge.ports.storage import (InvalidParts, NoSuchUpload, ObjectChanged, ObjectStat, PresignedPut,
-                                      StorageError, UploadedPart)
+from videoforge.ports.storage import (
+    InvalidParts,
+    NoSuchUpload,
+    ObjectChanged,
+    ObjectStat,
+    PresignedPut,
+    StorageError,
+    UploadedPart,
+)
 from videoforge.ports.storage.sigv4 import QueryPresigner
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -28,7 +36,7 @@ def _quoted(etag: str) -> str:
 class S3Storage:
     """Objects in one bucket. The client talks to S3_ENDPOINT_URL; browsers get URLs for the public endpoint."""
 
-    def __init__(self, client: Any, bucket: str, presigner: QueryPresigner):
+    def __init__(self, client: BaseClient, bucket: str, presigner: QueryPresigner):
         self.client = client
         self.bucket = bucket
         self.presigner = presigner
@@ -57,7 +65,8 @@ class S3Storage:
         )
         credentials = session.get_credentials()
         if credentials is None:
-            raise StorageError("no S3 credentials: set S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY or give the process a role")
+            raise StorageError("no S3 credentials: set S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY or give the process "
+                               "a role")
         presigner = QueryPresigner(
             credentials=credentials,  # botocore's refreshable credentials: the signer re-reads them as they rotate
             region=region,
@@ -159,7 +168,7 @@ class S3Storage:
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 raise FileNotFoundError(f"no object {key!r}") from None
-            if _code(exc) in ("PreconditionFailed", "412"):
+            if expect is not None and _code(exc) in ("PreconditionFailed", "412"):
                 raise ObjectChanged(f"{key!r} no longer has ETag {expect.etag}") from None
             raise
         if received != expect.size:  # a cut-off download of the right object: worth another try, not a failure
@@ -185,6 +194,7 @@ class S3Storage:
             errors = answer.get("Errors") or []
             if errors:
                 first = errors[0]
-                raise StorageError(f"could not delete {len(errors)} objects, e.g. {first.get('Key')}: {first.get('Message')}")
+                raise StorageError(f"could not delete {len(errors)} objects, e.g. {first.get('Key')}: "
+                                   f"{first.get('Message')}")
             deleted += len(keys)
         return deleted

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import time
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 EXPIRES = "expires"
@@ -51,7 +51,8 @@ class UrlSigner:
         mac.update("\n".join(lines).encode())
         return mac.hexdigest()
 
-    def query(self, method: str, key: str, expires_in: int, now: float | None = None, **params) -> str:
+    def query(self, method: str, key: str, expires_in: int, now: float | None = None,
+              **params: str | int | None) -> str:
         """The query string (without '?') that makes a URL for `method` on `key` valid for `expires_in` seconds."""
         if expires_in <= 0:
             raise ValueError("expires_in must be positive")
@@ -64,7 +65,7 @@ class UrlSigner:
         signature = self._mac(method, key, expires, values)
         if not pairs:  # a plain GET, by far the most signed (every segment of a playlist): skip urlencode
             return f"{EXPIRES}={expires}&{SIGNATURE}={signature}"
-        return urlencode(pairs + [(EXPIRES, str(expires)), (SIGNATURE, signature)])
+        return urlencode([*pairs, (EXPIRES, str(expires)), (SIGNATURE, signature)])
 
     def verify(self, method: str, key: str, args: Mapping[str, str], now: float | None = None) -> dict[str, str]:
         """The signed parameters of a valid request; SignatureError when missing, altered or expired."""

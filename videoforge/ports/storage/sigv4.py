@@ -8,8 +8,12 @@ import hashlib
 import hmac
 import re
 import time
-from typing import Any, Mapping, NamedTuple, Union
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlsplit
+
+if TYPE_CHECKING:
+    from _hashlib import HASH  # what hashlib.sha256() returns
 
 # Byte-identity with botocore means using its exact encoding rules: query keys and values keep
 # only RFC 3986 unreserved characters; object keys keep "/" as well (botocore's `{Key+}` label).
@@ -32,10 +36,10 @@ class FrozenCredentials(NamedTuple):
     token: str | None
 
 
-CredentialsLike = Union[tuple, Any]
+CredentialsLike = tuple | Any
 """A tuple (access_key, secret_key[, token]) or a botocore Credentials / RefreshableCredentials."""
 
-Now = Union[None, _dt.datetime, int, float]
+Now = _dt.datetime | int | float | None
 
 
 def _freeze(credentials: CredentialsLike) -> FrozenCredentials:
@@ -56,7 +60,7 @@ def _freeze(credentials: CredentialsLike) -> FrozenCredentials:
     return FrozenCredentials(access_key, secret_key, token)
 
 
-def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+def _hmac_pads(key: bytes) -> tuple[HASH, HASH]:
     """Inner and outer SHA-256 states of HMAC(key, ·), so each signature costs two copies, not a key setup."""
     padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
@@ -74,7 +78,7 @@ def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
     return _hmac(_hmac(_hmac(k_date, region), service), "aws4_request")
 
 
-def _encode_query(pairs) -> list[tuple[str, str]]:
+def _encode_query(pairs: Iterable[tuple[object, object]]) -> list[tuple[str, str]]:
     return [(quote(str(k), safe=_QUERY_SAFE), quote(str(v), safe=_QUERY_SAFE)) for k, v in pairs]
 
 
@@ -82,7 +86,7 @@ def _stamp_of(now: _dt.datetime | int | float) -> tuple[int, str]:
     """(epoch second, SigV4 timestamp) of an explicit signing time; naive datetimes are UTC (as botocore's)."""
     if isinstance(now, _dt.datetime):
         if now.tzinfo is not None:
-            now = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            now = now.astimezone(_dt.UTC).replace(tzinfo=None)
         return calendar.timegm(now.utctimetuple()), now.strftime(_STAMP)
     if isinstance(now, (int, float)) and not isinstance(now, bool):
         second = int(now)
@@ -93,10 +97,20 @@ def _stamp_of(now: _dt.datetime | int | float) -> tuple[int, str]:
 class _Context:
     """Everything about a URL that does not depend on the object key, for one signing second."""
 
-    __slots__ = ("url_head", "url_tail", "cr_head", "cr_tail", "cr_headers", "sts_inner", "outer", "auth_pairs",
-                 "auth_query")
+    __slots__ = (
+        "auth_pairs",
+        "auth_query",
+        "cr_head",
+        "cr_headers",
+        "cr_tail",
+        "outer",
+        "sts_inner",
+        "url_head",
+        "url_tail",
+    )
 
-    def __init__(self, url_head, url_tail, cr_head, cr_tail, cr_headers, sts_inner, outer, auth_pairs, auth_query):
+    def __init__(self, url_head: str, url_tail: str, cr_head: HASH, cr_tail: bytes, cr_headers: bytes,
+                 sts_inner: HASH, outer: HASH, auth_pairs: list[tuple[str, str]], auth_query: str):
         self.url_head = url_head  # "https://host/bucket/"
         self.url_tail = url_tail  # "?X-Amz-...&X-Amz-Signature="
         self.cr_head = cr_head  # sha256 state over "GET\n/bucket/"
@@ -215,7 +229,7 @@ class QueryPresigner:
         """The access key of the credentials last read."""
         return self._creds.access_key
 
-    def _pads_for(self, secret_key: str, date: str) -> tuple[Any, Any]:
+    def _pads_for(self, secret_key: str, date: str) -> tuple[HASH, HASH]:
         pads = self._pads.get((secret_key, date))
         if pads is None:
             if len(self._pads) > 4:  # only today's (and around midnight yesterday's) keys are useful

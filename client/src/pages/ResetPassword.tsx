@@ -1,0 +1,81 @@
+/** Reset password: the page a mailed link opens (#/reset?token=...); sets a new password, signing out everywhere. */
+import { useRef, useState, type FormEvent } from "react";
+import { resetPassword } from "../api/account";
+import { ApiError } from "../api/client";
+import { checkFields, linkToken, minPasswordLength } from "../account/forms";
+import { localRefusal } from "../account/localRefusal";
+import { useAuth } from "../auth/AuthContext";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Field } from "../components/Field";
+import { useFocusOnError } from "../components/focusError";
+import { useDocumentTitle } from "../hooks";
+
+export function ResetPassword() {
+  useDocumentTitle("Set a new password");
+  const { config, status, forgetSession } = useAuth();
+  const [token] = useState(() => linkToken(window.location.hash));
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusOnError(formRef, error);
+  const minLength = minPasswordLength(config);
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    const problems = localRefusal(
+      checkFields({ password }, { password: "Enter a new password." }, { newPassword: "password", minLength }),
+    );
+    if (problems) return setError(problems);
+    setBusy(true);
+    setError(null);
+    try {
+      await resetPassword(token!, password);
+      // The link is spent, and every session (this tab's too) was signed out: drop both.
+      window.history.replaceState(null, "", window.location.pathname + "#/reset");
+      if (status === "signedIn") forgetSession();
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
+
+  return (
+    <section className="auth-card" aria-labelledby="reset-heading">
+      <h1 id="reset-heading">Set a new password</h1>
+      {done ? (
+        <div className="notice notice-ok" role="status" data-testid="reset-done">
+          <p>Your new password is set, and every session of your account was signed out.</p>
+          <p>
+            <a href="#/signin">Sign in with your new password</a>
+          </p>
+        </div>
+      ) : !token ? (
+        <p>
+          This page opens from the link in a password-reset email. <a href="#/forgot">Ask for a link</a>.
+        </p>
+      ) : (
+        <form ref={formRef} onSubmit={onSubmit} noValidate data-testid="reset-form">
+          <Field label="New password" error={fieldErrors.password}
+            hint={fieldErrors.password ? undefined : `At least ${minLength} characters.`}>
+            <input type="password" name="password" autoComplete="new-password" required minLength={minLength}
+              value={password} onChange={(e) => setPassword(e.target.value)} />
+          </Field>
+          <ErrorNotice error={error} hideFields={["password"]} />
+          {fieldErrors.token && (
+            <p>
+              <a href="#/forgot">Ask for a new link</a>
+            </p>
+          )}
+          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+            {busy ? "Saving…" : "Set new password"}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}

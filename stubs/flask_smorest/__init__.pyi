@@ -1,0 +1,6 @@
+"""flask-smorest ships no types. This stub types `abort` only, so mypy knows a view stops there; the rest is Any."""
+
+from typing import Any, NoReturn
+
+def abort(http_status_code: int, exc: Exception | None = ..., **kwargs: Any) -> NoReturn: ...
+def __getattr__(name: str) -> Any: ...

@@ -1,0 +1,70 @@
+"""Where every object lives in the store: the one place an object key is spelled.
+
+    uploads/{owner_id}/{video_id}/source             the original, as uploaded (a multipart upload's parts are
+                                                     the store's own business until it completes)
+    processed/{video_id}/{rung}/index.m3u8           a rung's media playlist, beside its init segment and media
+    processed/{video_id}/{rung}/init.mp4, seg_*.m4s  segments (their names are ffmpeg's)
+    processed/{video_id}/poster.jpg
+    processed/{video_id}/storyboard.jpg              the seek-bar sprite ...
+    processed/{video_id}/storyboard.vtt              ... and the WebVTT track that names it
+    processed/{video_id}/captions/{track}.vtt        caption tracks (to come)
+
+No master playlist is stored: streaming writes it from the rung rows on each request, so it can sign every
+variant URL and list only the rungs published so far. A URI inside a stored playlist or track is relative to the
+folder of the object that names it (`beside`). Deleting a video deletes its two prefixes.
+"""
+
+from __future__ import annotations
+
+RUNG_PLAYLIST = "index.m3u8"
+POSTER = "poster.jpg"
+STORYBOARD_SPRITE = "storyboard.jpg"
+STORYBOARD_TRACK = "storyboard.vtt"
+
+
+def upload_prefix(owner_id: str, video_id: str) -> str:
+    """Everything an upload stored (ends in `/`, so no other video's prefix matches it)."""
+    return f"uploads/{owner_id}/{video_id}/"
+
+
+def source_key(owner_id: str, video_id: str) -> str:
+    """Where an upload's bytes go; user filenames never become part of a key."""
+    return upload_prefix(owner_id, video_id) + "source"
+
+
+def processed_prefix(video_id: str) -> str:
+    """Everything a transcode published (ends in `/`)."""
+    return f"processed/{video_id}/"
+
+
+def rung_file(video_id: str, rung: str, name: str) -> str:
+    """A file of one rung: its playlist, init segment or a media segment."""
+    return f"{processed_prefix(video_id)}{rung}/{name}"
+
+
+def rung_playlist(video_id: str, rung: str) -> str:
+    return rung_file(video_id, rung, RUNG_PLAYLIST)
+
+
+def poster(video_id: str) -> str:
+    return processed_prefix(video_id) + POSTER
+
+
+def storyboard_sprite(video_id: str) -> str:
+    return processed_prefix(video_id) + STORYBOARD_SPRITE
+
+
+def storyboard_track(video_id: str) -> str:
+    return processed_prefix(video_id) + STORYBOARD_TRACK
+
+
+def caption_track(video_id: str, track: str) -> str:
+    """A caption track's WebVTT file (`track` is the caption row's id, never a user's words)."""
+    return f"{processed_prefix(video_id)}captions/{track}.vtt"
+
+
+def beside(key: str, uri: str) -> str:
+    """The key a relative `uri` inside the object at `key` names (a segment in a playlist, a sprite in a track).
+
+    The caller checks `uri` is a plain relative path first (streaming's check_relative_uri)."""
+    return f"{key.rsplit('/', 1)[0]}/{uri}"

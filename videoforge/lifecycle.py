@@ -1,0 +1,54 @@
+"""A video's statuses and visibilities, the only place their values are spelled (the transitions live on `Video`).
+
+    awaiting_upload → queued       Video.queue            confirm: the first job
+    queued → processing            Video.start            a worker takes the job (one more attempt)
+    processing                     Video.report_progress  stage and per cent, as the worker goes
+    processing → queued            Video.requeue          the same job again: a transient error, or the worker stopping
+    processing → ready             Video.finish
+    queued, processing → failed    Video.fail             the file is at fault (rejected), attempts ran out, or the
+                                                          job died while no worker watched
+    failed → queued                Video.retry            a new job, the owner's or an operator's (an operator may
+                                                          force it from any status but awaiting_upload)
+
+Both enums are `StrEnum`s: the database and the JSON hold the same strings as before, and a value read back from a
+`String` column compares equal to its member.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a video is on its way from upload to playable ladder."""
+
+    AWAITING_UPLOAD = "awaiting_upload"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Visibility(StrEnum):
+    """Who may watch a video besides its owner and the admins."""
+
+    PUBLIC = "public"
+    """Anyone, and listed in the public gallery."""
+    UNLISTED = "unlisted"
+    """Anyone with the link."""
+    PRIVATE = "private"
+    """The owner and the admins alone."""
+
+
+SEEN_BY_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
+"""Visibilities anyone with the link may watch; any other is for the owner and admins alone."""
+CONFIRMED = (Status.QUEUED, Status.PROCESSING, Status.READY)
+"""A confirm already happened (and was not undone by a failure): confirming again changes nothing."""
+PLAYABLE_STATUSES = CONFIRMED
+"""Statuses whose published rungs are served. Never `failed`; queued/processing because the lowest rung is
+published first, and a retried video keeps its last ladder until the worker's reset_outputs removes it."""
+WORKABLE = (Status.QUEUED, Status.PROCESSING)
+"""Statuses a job message still has work for; any other makes the message a no-op."""
+LEGACY_REJECTED_STAGE = "rejected"
+"""How a rejected video was marked before `videos.rejected` (migration 0005 moves it; an older worker still
+running during a rolling upgrade may write it)."""
