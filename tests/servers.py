@@ -121,6 +121,12 @@ class WeedServer:
             start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, which then stops weed itself
         )
 
+    def app_settings(self) -> dict:
+        """The app config that stores objects in this server's first bucket (path-style, its credentials)."""
+        return {"STORAGE_BACKEND": "s3", "S3_BUCKET": self.bucket, "S3_ENDPOINT_URL": self.endpoint_url,
+                "S3_REGION": self.region, "S3_ADDRESSING_STYLE": "path",
+                "S3_ACCESS_KEY_ID": self.access_key, "S3_SECRET_ACCESS_KEY": self.secret_key}
+
     def client(self):
         """A boto3 S3 client for this server (path-style, no retries)."""
         import boto3

@@ -27,11 +27,7 @@ def storage(request, tmp_path, http_server):
         http_server.serve(app)
         return get_storage(app)
     weed = request.getfixturevalue("weed_s3")
-    return make_storage({
-        "STORAGE_BACKEND": "s3", "S3_BUCKET": weed.bucket, "S3_ENDPOINT_URL": weed.endpoint_url,
-        "S3_REGION": weed.region, "S3_ADDRESSING_STYLE": "path",
-        "S3_ACCESS_KEY_ID": weed.access_key, "S3_SECRET_ACCESS_KEY": weed.secret_key,
-    })
+    return make_storage(weed.app_settings())
 
 
 @pytest.fixture

@@ -25,18 +25,12 @@ def gallery_app(make_app, http_server):
     return factory
 
 
-def s3_settings(weed) -> dict:
-    return {"STORAGE_BACKEND": "s3", "S3_BUCKET": weed.bucket, "S3_ENDPOINT_URL": weed.endpoint_url,
-            "S3_REGION": weed.region, "S3_ADDRESSING_STYLE": "path",
-            "S3_ACCESS_KEY_ID": weed.access_key, "S3_SECRET_ACCESS_KEY": weed.secret_key}
-
-
 @pytest.fixture(params=["local", "s3"])
 def storage_settings(request) -> dict:
     """Config that selects each storage backend in turn."""
     if request.param == "local":
         return {}
-    return s3_settings(request.getfixturevalue("weed_s3"))
+    return request.getfixturevalue("weed_s3").app_settings()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import pytest
 import requests
 
-from tests.modules.gallery.conftest import s3_settings
 from tests.modules.processor.jobs import FAST, assets, job_for, video
 from videoforge.modules.processor import service
 from videoforge.ports.queue import get_queue
@@ -17,7 +16,7 @@ from videoforge.ports.storage import get_storage
 @pytest.fixture(params=["local", "s3"])
 def app(request, make_app, http_server):
     """The all-in-one on local storage (served over HTTP) or on S3 (weed, signatures checked)."""
-    settings = {} if request.param == "local" else s3_settings(request.getfixturevalue("weed_s3"))
+    settings = {} if request.param == "local" else request.getfixturevalue("weed_s3").app_settings()
     app = make_app(PUBLIC_URL=http_server.url, **FAST, **settings)
     http_server.serve(app)
     return app

@@ -26,10 +26,7 @@ def played_app(request, make_app, http_server):
     """The all-in-one app served over real HTTP, its storage local or S3."""
     overrides = dict(FAST, PUBLIC_URL=http_server.url)
     if request.param == "s3":
-        weed = request.getfixturevalue("weed_s3")
-        overrides.update(STORAGE_BACKEND="s3", S3_BUCKET=weed.bucket, S3_ENDPOINT_URL=weed.endpoint_url,
-                         S3_REGION=weed.region, S3_ACCESS_KEY_ID=weed.access_key,
-                         S3_SECRET_ACCESS_KEY=weed.secret_key)
+        overrides.update(request.getfixturevalue("weed_s3").app_settings())
     app = make_app(**overrides)
     http_server.serve(app)
     return app
