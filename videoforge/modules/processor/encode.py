@@ -26,7 +26,7 @@ from videoforge.modules.processor.ladder import Rung
 from videoforge.modules.processor.limits import Limits, exited, reap, spawn
 from videoforge.modules.processor.playlists import Segment, parse_variant
 from videoforge.modules.processor.probe import SourceInfo
-from videoforge.modules.processor.reasons import scrub_paths
+from videoforge.modules.processor.reasons import JobFailure, scrub_paths
 
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg_%05d.m4s"
@@ -35,14 +35,8 @@ AUDIO_COPY_MAX_KBPS = 192
 """Source AAC above this is re-encoded: a 360p rung should not carry 256 kb/s of sound."""
 
 
-class TranscodeFailed(Exception):
+class TranscodeFailed(JobFailure):
     """ffmpeg exited with an error; `reason` carries its last stderr lines."""
-
-    permanent = False
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class TranscodeStalled(TranscodeFailed):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from videoforge.modules.processor import config
+from videoforge.modules.processor.reasons import JobFailure
 
 MiB = 1024 * 1024
 CPU_GRACE_SECONDS = 10
@@ -39,14 +40,10 @@ _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 _PR_SET_PDEATHSIG = 1
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(JobFailure):
     """ffmpeg went past a resource limit; the source needs more than a video may use, so no retry."""
 
     permanent = True
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

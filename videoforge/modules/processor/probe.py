@@ -13,7 +13,7 @@ from pathlib import Path
 from videoforge.modules.processor.colour import is_hdr, to_sdr
 from videoforge.modules.processor.inputs import NotAllowed, demuxer_of, probe_input
 from videoforge.modules.processor.limits import Limits, run
-from videoforge.modules.processor.reasons import scrub_paths
+from videoforge.modules.processor.reasons import JobFailure, scrub_paths
 
 MAX_DURATION = 4 * 3600.0
 """Longest source accepted, in seconds."""
@@ -28,14 +28,10 @@ MAX_ASPECT = 8.0
 """Widest long-side : short-side ratio accepted; beyond it the frame is a sliver, not a picture."""
 
 
-class UnplayableSource(Exception):
+class UnplayableSource(JobFailure):
     """The source can never be transcoded; retrying will not help."""
 
     permanent = True
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,18 @@ import os
 import re
 from pathlib import Path
 
+
+class JobFailure(Exception):
+    """A step of a transcode that failed, with `reason`: one line its owner reads (scrubbed by the raiser).
+    `permanent` says whether a retry could help; each kind of failure sets it."""
+
+    permanent = False
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 _ABSOLUTE_PATH = re.compile(
     # A file: URL, or a slash that starts a word (not the second slash of "//", nor one inside "1/30" or "a/b"),
     # then everything up to a space, quote, bracket, separator or colon (ffmpeg writes "<path>: <error>").
