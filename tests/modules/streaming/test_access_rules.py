@@ -186,6 +186,18 @@ def test_a_token_signed_at_an_older_epoch_never_checks_again(app, client):
     assert client.get(f"/api/streaming/videos/{video_id}/master.m3u8?token={current}").status_code == 200
 
 
+def test_a_token_for_a_video_one_may_watch_opens_no_other_video(app, client):
+    # The attacker's own public video hands out a token; they paste it onto a private video's id (both share the
+    # epoch 0, so only the video id bound into the MAC stops it).
+    mine = make_video(app)
+    theirs = make_video(app, visibility="private")
+    token = parse_qs(urlsplit(links(client, mine)["master"]).query)["token"][0]
+    assert client.get(f"/api/streaming/videos/{mine}/master.m3u8?token={token}").status_code == 200
+    for path in ("master.m3u8", "360p/index.m3u8", "thumbnails.vtt"):
+        response = client.get(f"/api/streaming/videos/{theirs}/{path}?token={token}")
+        assert response.status_code == 404, (path, response.status_code)
+
+
 def test_deleting_a_video_ends_its_links(app, client):
     video_id = make_video(app, visibility="private")
     handed_out = links(client, video_id, headers=owner_headers(app))
