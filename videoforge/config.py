@@ -33,6 +33,18 @@ S3_ACCESS_KEY_ID = ""
 """Access key for S3; empty means boto3's usual chain (instance role, environment, profile)."""
 S3_SECRET_ACCESS_KEY = ""
 """Secret key for S3 (use a `secretsmanager:` reference); empty means boto3's usual chain."""
+MEDIA_DELIVERY = "storage"
+"""Where players fetch segments, posters and sprites: `storage` (the store signs) or `cdn` (CloudFront signs)."""
+CDN_URL = ""
+"""Base URL of the CloudFront distribution in front of the renditions, e.g. https://d111111abcdef8.cloudfront.net."""
+CDN_KEY_PAIR_ID = ""
+"""Id of the CloudFront public key (in the distribution's trusted key group) that CDN_PRIVATE_KEY pairs with."""
+CDN_PRIVATE_KEY = ""
+"""PEM RSA private key that signs CloudFront policies (use a `secretsmanager:` reference)."""
+CDN_SIGNED_COOKIES = False
+"""Grant media access with CloudFront signed cookies instead of signed URLs (needs CDN_COOKIE_DOMAIN)."""
+CDN_COOKIE_DOMAIN = ""
+"""Parent domain shared by the app and CDN_URL (e.g. example.com for video. and cdn.example.com)."""
 QUEUE_BACKEND = "sql"
 """Job queue adapter: `sql` (a table in the database) or `sqs`."""
 SQS_QUEUE_URL = ""
@@ -142,17 +154,21 @@ CORE_DEFAULTS = {k: v for k, v in dict(globals()).items() if k.isupper() and k !
 
 BACKENDS = {
     "STORAGE_BACKEND": ("local", "s3"),
+    "MEDIA_DELIVERY": ("storage", "cdn"),
     "QUEUE_BACKEND": ("sql", "sqs"),
     "AUTH_BACKEND": ("local", "cognito"),
     "AUTH_EMAIL_VERIFICATION": ("required", "optional", "off"),
     "MAIL_BACKEND": ("local", "smtp", "ses"),
     "LOG_FORMAT": ("", "json", "text"),
 }
-URL_KEYS = ("PUBLIC_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
+URL_KEYS = ("PUBLIC_URL", "CDN_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
             "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN", "AUTH_JWKS_URL",
             "SECRETS_ENDPOINT_URL", "SES_ENDPOINT_URL")
 REQUIRED_WITH = (
     ("S3_BUCKET", "STORAGE_BACKEND", ("s3",)),
+    ("CDN_URL", "MEDIA_DELIVERY", ("cdn",)),
+    ("CDN_KEY_PAIR_ID", "MEDIA_DELIVERY", ("cdn",)),
+    ("CDN_PRIVATE_KEY", "MEDIA_DELIVERY", ("cdn",)),
     ("SQS_QUEUE_URL", "QUEUE_BACKEND", ("sqs",)),
     ("MAIL_FROM", "MAIL_BACKEND", ("smtp", "ses")),
     ("SMTP_HOST", "MAIL_BACKEND", ("smtp",)),

@@ -60,6 +60,11 @@ def storage_origins(config: dict[str, Any]) -> list[str]:
     return [origin_of(endpoint)]
 
 
+def delivery_origins(config: dict[str, Any]) -> list[str]:
+    """Where players fetch media from besides storage: the CDN in front of the renditions (ports/delivery)."""
+    return [origin_of(config["CDN_URL"])] if config.get("MEDIA_DELIVERY") == "cdn" and config.get("CDN_URL") else []
+
+
 def _unique(*groups: list[str]) -> list[str]:
     return list(dict.fromkeys(source for group in groups for source in group))
 
@@ -78,7 +83,7 @@ def client_policy(config: dict[str, Any]) -> Policy:
     # Playlist and storage URLs are absolute, on PUBLIC_URL: not 'self' when browsers reach the app by another name.
     # Without PUBLIC_URL they are built on the request's own origin: 'self'.
     own = [origin_of(config["PUBLIC_URL"])] if config.get("PUBLIC_URL") else []
-    fetched = _unique(own, storage_origins(config), extra)
+    fetched = _unique(own, storage_origins(config), delivery_origins(config), extra)
     cognito = []
     if config.get("AUTH_BACKEND") == "cognito" and config.get("COGNITO_DOMAIN"):
         cognito = [origin_of(config["COGNITO_DOMAIN"])]  # the hosted UI and its /oauth2/token endpoint

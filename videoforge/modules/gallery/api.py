@@ -10,6 +10,7 @@ from videoforge.db import get_db, get_session
 from videoforge.identity import current_user, require_user, require_verified_email
 from videoforge.logs import request_id_var
 from videoforge.modules.gallery import rules, schemas, service
+from videoforge.ports.delivery import get_delivery
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
 
@@ -24,7 +25,8 @@ class Uploads(MethodView):
     @blp.alt_response(403, description="The account's email address is not verified (AUTH_EMAIL_VERIFICATION)")
     def post(self, data):
         """Create a video and get signed URLs to send its bytes to"""
-        return service.start_upload(get_session(), get_storage(current_app), current_app.config, current_user(), data)
+        return service.start_upload(get_session(), get_storage(current_app), get_delivery(current_app),
+                                    current_app.config, current_user(), data)
 
 
 @blp.route("/upload-rules")
@@ -41,8 +43,8 @@ class UploadById(MethodView):
     @blp.response(200, schemas.UploadStateSchema)
     def get(self, video_id: str):
         """Which parts arrived, with fresh URLs for the rest"""
-        return service.resume_upload(get_session(), get_storage(current_app), current_app.config, current_user(),
-                                     video_id)
+        return service.resume_upload(get_session(), get_storage(current_app), get_delivery(current_app),
+                                     current_app.config, current_user(), video_id)
 
 
 @blp.route("/videos/<video_id>/confirm")
@@ -52,7 +54,8 @@ class Confirm(MethodView):
     @blp.response(202, schemas.VideoSchema)
     def post(self, data, video_id: str):
         """Confirm the bytes arrived and queue the transcode"""
-        return service.confirm(get_session(), get_db(), get_storage(current_app), get_queue(current_app),
+        return service.confirm(get_session(), get_db(), get_storage(current_app), get_delivery(current_app),
+                               get_queue(current_app),
                                current_app.config, current_user(), video_id, data.get("parts"), request_id_var.get())
 
 
@@ -62,7 +65,7 @@ class Retry(MethodView):
     @blp.response(202, schemas.VideoSchema)
     def post(self, video_id: str):
         """Queue a failed video again"""
-        return service.retry(get_session(), get_db(), get_storage(current_app), get_queue(current_app),
+        return service.retry(get_session(), get_db(), get_delivery(current_app), get_queue(current_app),
                              current_app.config, current_user(), video_id, request_id_var.get())
 
 
@@ -75,7 +78,7 @@ class Videos(MethodView):
     def get(self, args, pagination_parameters):
         """My videos, newest first"""
         videos, pagination_parameters.item_count = service.library(
-            get_session(), get_storage(current_app), current_app.config, current_user(), args.get("status"),
+            get_session(), get_delivery(current_app), current_app.config, current_user(), args.get("status"),
             pagination_parameters.page, pagination_parameters.page_size)
         return videos
 
@@ -87,7 +90,7 @@ class PublicVideos(MethodView):
     def get(self, pagination_parameters):
         """Public videos ready to watch, newest first"""
         videos, pagination_parameters.item_count = service.public_library(
-            get_session(), get_storage(current_app), current_app.config, current_user(required=False),
+            get_session(), get_delivery(current_app), current_app.config, current_user(required=False),
             pagination_parameters.page, pagination_parameters.page_size)
         return videos
 
@@ -97,7 +100,7 @@ class VideoById(MethodView):
     @blp.response(200, schemas.VideoSchema)
     def get(self, video_id: str):
         """One video (public and unlisted ones without signing in)"""
-        return service.show(get_session(), get_storage(current_app), current_app.config, current_user(required=False),
+        return service.show(get_session(), get_delivery(current_app), current_app.config, current_user(required=False),
                             video_id)
 
     @require_user
@@ -105,7 +108,7 @@ class VideoById(MethodView):
     @blp.response(200, schemas.VideoSchema)
     def patch(self, data, video_id: str):
         """Change title, description or visibility"""
-        return service.edit(get_session(), get_storage(current_app), current_app.config, current_user(), video_id,
+        return service.edit(get_session(), get_delivery(current_app), current_app.config, current_user(), video_id,
                             data)
 
     @require_user

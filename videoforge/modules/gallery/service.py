@@ -28,6 +28,7 @@ from videoforge.modules.gallery.rules import (
     clean_title,
     clean_visibility,
 )
+from videoforge.ports.delivery import Delivery
 from videoforge.ports.queue import Queue
 from videoforge.ports.storage import InvalidParts, NoSuchUpload, Storage, UploadedPart
 
@@ -306,7 +307,7 @@ class VideoView:
     estimated_start_seconds: float | None
 
 
-def present(session: Session, storage: Storage, config: dict[str, Any], videos: Sequence[Video],
+def present(session: Session, delivery: Delivery, config: dict[str, Any], videos: Sequence[Video],
             viewer: User | None) -> list[VideoView]:
     """What `viewer` sees of a page of videos: signed posters, and the queued ones' places in line and estimated
     starts asked once for the whole page (waiting.outlook), never once per video."""
@@ -320,66 +321,67 @@ def present(session: Session, storage: Storage, config: dict[str, Any], videos: 
         views.append(VideoView(
             video=video, is_owner=is_owner,
             filename=video.filename if is_owner or (viewer is not None and viewer.is_admin) else None,
-            poster_url=storage.presign_get(poster.key, expiry) if poster is not None else None,
+            poster_url=delivery.object_url(poster.key, expiry) if poster is not None else None,
             queue_position=place.position if place else None,
             estimated_start_seconds=place.estimated_start_seconds if place else None))
     return views
 
 
-def start_upload(session: Session, storage: Storage, config: dict[str, Any], user: User,
+def start_upload(session: Session, storage: Storage, delivery: Delivery, config: dict[str, Any], user: User,
                  data: dict[str, Any]) -> dict[str, Any]:
     """A new video and how to send its bytes."""
     video, plan = create_upload(session, storage, config, user, data)
-    return {"video": present(session, storage, config, [video], user)[0], "upload": plan}
+    return {"video": present(session, delivery, config, [video], user)[0], "upload": plan}
 
 
-def resume_upload(session: Session, storage: Storage, config: dict[str, Any], user: User,
+def resume_upload(session: Session, storage: Storage, delivery: Delivery, config: dict[str, Any], user: User,
                   video_id: str) -> dict[str, Any]:
     """The owner's upload as it stands: parts received, fresh URLs for the rest."""
     video = video_for_change(session, video_id, user, owner_only=True)
-    return {"video": present(session, storage, config, [video], user)[0], **upload_state(storage, config, video)}
+    return {"video": present(session, delivery, config, [video], user)[0], **upload_state(storage, config, video)}
 
 
-def confirm(session: Session, db: Database, storage: Storage, queue: Queue, config: dict[str, Any], user: User,
-            video_id: str, parts: list[dict[str, Any]] | None, request_id: str | None) -> VideoView:
+def confirm(session: Session, db: Database, storage: Storage, delivery: Delivery, queue: Queue,
+            config: dict[str, Any], user: User, video_id: str, parts: list[dict[str, Any]] | None,
+            request_id: str | None) -> VideoView:
     """The owner confirms the bytes arrived: the video is queued with its job."""
     video = video_for_change(session, video_id, user, owner_only=True)
     video = confirm_upload(session, db, storage, queue, video, parts, request_id)
-    return present(session, storage, config, [video], user)[0]
+    return present(session, delivery, config, [video], user)[0]
 
 
-def retry(session: Session, db: Database, storage: Storage, queue: Queue, config: dict[str, Any], user: User,
+def retry(session: Session, db: Database, delivery: Delivery, queue: Queue, config: dict[str, Any], user: User,
           video_id: str, request_id: str | None) -> VideoView:
     """The owner (or an admin) queues a failed video again."""
     video = retry_failed(session, db, queue, video_for_change(session, video_id, user), request_id)
-    return present(session, storage, config, [video], user)[0]
+    return present(session, delivery, config, [video], user)[0]
 
 
-def library(session: Session, storage: Storage, config: dict[str, Any], user: User, status: str | None,
+def library(session: Session, delivery: Delivery, config: dict[str, Any], user: User, status: str | None,
             page: int, page_size: int) -> tuple[list[VideoView], int]:
     """A page of the user's own videos, and how many there are."""
     videos, total = my_videos(session, user, status, page, page_size)
-    return present(session, storage, config, videos, user), total
+    return present(session, delivery, config, videos, user), total
 
 
-def public_library(session: Session, storage: Storage, config: dict[str, Any], viewer: User | None,
+def public_library(session: Session, delivery: Delivery, config: dict[str, Any], viewer: User | None,
                    page: int, page_size: int) -> tuple[list[VideoView], int]:
     """A page of public videos ready to watch, and how many there are."""
     videos, total = public_videos(session, page, page_size)
-    return present(session, storage, config, videos, viewer), total
+    return present(session, delivery, config, videos, viewer), total
 
 
-def show(session: Session, storage: Storage, config: dict[str, Any], viewer: User | None,
+def show(session: Session, delivery: Delivery, config: dict[str, Any], viewer: User | None,
          video_id: str) -> VideoView:
     """One video, if the viewer may see it."""
-    return present(session, storage, config, [video_for_viewer(session, video_id, viewer)], viewer)[0]
+    return present(session, delivery, config, [video_for_viewer(session, video_id, viewer)], viewer)[0]
 
 
-def edit(session: Session, storage: Storage, config: dict[str, Any], user: User, video_id: str,
+def edit(session: Session, delivery: Delivery, config: dict[str, Any], user: User, video_id: str,
          changes: dict[str, Any]) -> VideoView:
     """The owner (or an admin) changes title, description or visibility."""
     video = update_video(session, config, video_for_change(session, video_id, user), changes)
-    return present(session, storage, config, [video], user)[0]
+    return present(session, delivery, config, [video], user)[0]
 
 
 def delete(session: Session, storage: Storage, user: User, video_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response, after_this_request, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -10,6 +10,7 @@ from videoforge.db import get_session
 from videoforge.identity import current_user
 from videoforge.modules.streaming import service
 from videoforge.modules.streaming.schemas import PlaybackSchema, PlaylistQuerySchema
+from videoforge.ports.delivery import MediaGrant, get_delivery
 from videoforge.ports.storage import get_storage
 from videoforge.urls import public_url
 
@@ -22,8 +23,24 @@ def _video_for_player(video_id: str, token: str | None):
                                     viewer=lambda: current_user(required=False))
 
 
-def _presigner(video):
-    return service.presigner(get_storage(current_app), current_app.config, video)
+def _grant(video) -> MediaGrant:
+    """The viewer's read access to the video's media; its cookies (signed-cookie delivery) go with the answer."""
+    grant = service.media_grant(get_delivery(current_app), current_app.config, video)
+    _send_cookies(grant)
+    return grant
+
+
+def _send_cookies(grant: MediaGrant | None) -> None:
+    if grant is None or not grant.cookies:
+        return
+
+    @after_this_request
+    def set_cookies(response: Response) -> Response:
+        for cookie in grant.cookies:
+            # HttpOnly: only the browser's own media requests need them; Lax: the CDN shares the app's site.
+            response.set_cookie(cookie.name, cookie.value, max_age=cookie.max_age, path=cookie.path,
+                                domain=cookie.domain, secure=cookie.secure, httponly=True, samesite="Lax")
+        return response
 
 
 def _stored_text(key: str, version: str, cacheable: bool) -> str:
@@ -52,8 +69,10 @@ class PlaybackInfo(MethodView):
     @blp.alt_response(404, description="No such video, or not yours to watch")
     def get(self, video_id: str):
         """Playback info: status, signed poster, playlist and thumbnail URLs, renditions."""
-        return service.playback_info(get_session(), get_storage(current_app), current_app.config, public_url(),
-                                     video_id, current_user(required=False))
+        info, grant = service.playback_info(get_session(), get_delivery(current_app), current_app.config,
+                                            public_url(), video_id, current_user(required=False))
+        _send_cookies(grant)
+        return info
 
 
 @blp.route("/videos/<video_id>/master.m3u8")
@@ -79,7 +98,7 @@ class VariantPlaylist(MethodView):
         video, _ = _video_for_player(video_id, args["token"])
         found = service.rung_named(service.rungs_to_play(video), rung)
         text = _stored_text(found.key, found.version, cacheable=found.complete)
-        return _playlist_response(service.signed_variant(text, found.key, _presigner(video)),
+        return _playlist_response(service.signed_variant(text, found.key, _grant(video).url),
                                   growing=not found.complete)
 
 
@@ -96,5 +115,5 @@ class Thumbnails(MethodView):
         if asset is None:
             abort(404, message="No thumbnails yet.")
         text = _stored_text(asset.key, service.version_of(asset), cacheable=True)
-        return _playlist_response(service.signed_thumbnails(text, asset.key, _presigner(video)), growing=False,
+        return _playlist_response(service.signed_thumbnails(text, asset.key, _grant(video).url), growing=False,
                                   content_type="text/vtt; charset=utf-8")

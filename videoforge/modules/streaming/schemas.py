@@ -31,6 +31,9 @@ class PlaybackSchema(Schema):
     master_url = fields.String(allow_none=True)
     expires_in = fields.Integer(metadata={"description": "Seconds the playback token stays valid (unless revoked)"})
     renditions = fields.List(fields.Nested(RenditionSchema))
+    media_credentials = fields.Boolean(metadata={
+        "description": "True when segment, poster and sprite requests must carry cookies (signed-cookie CDN "
+                       "delivery): players send them with credentials"})
 
 
 class PlaylistQuerySchema(Schema):

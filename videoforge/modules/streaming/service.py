@@ -17,7 +17,7 @@ from videoforge.lifecycle import Status
 from videoforge.models import MediaAsset, User, Video
 from videoforge.modules.streaming import tokens
 from videoforge.modules.streaming.playlists import sign_playlist, sign_vtt
-from videoforge.ports.storage import Storage
+from videoforge.ports.delivery import Delivery, MediaGrant
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _RUNG = re.compile(r"^[0-9]{2,4}p[0-9]*$")
@@ -67,14 +67,16 @@ def playback_token(config: Mapping[str, Any], video: Video) -> str:
     return tokens.issue(config["SECRET_KEY"], video.id, video.access_epoch, int(config["PLAYBACK_URL_EXPIRY"]))
 
 
-def playback_info(session: Session, storage: Storage, config: Mapping[str, Any], base_url: str, video_id: str,
-                  viewer: User | None) -> dict[str, Any]:
-    """What a player needs (PlaybackSchema): status, signed poster, playlist and thumbnail URLs, renditions.
+def playback_info(session: Session, delivery: Delivery, config: Mapping[str, Any], base_url: str, video_id: str,
+                  viewer: User | None) -> tuple[dict[str, Any], MediaGrant | None]:
+    """What a player needs (PlaybackSchema): status, signed poster, playlist and thumbnail URLs, renditions; and
+    the media grant behind the poster URL (its cookies go with the answer), None when nothing is playable.
 
     A failed video answers its status and error, and no link to anything it left behind."""
     video = watchable_video(session, video_id, viewer)
     playable = video.playable
-    token, presign = playback_token(config, video), presigner(storage, config, video)
+    token = playback_token(config, video)
+    grant = media_grant(delivery, config, video) if playable else None
     poster = asset_of(video, "poster") if playable else None
     has_thumbnails = playable and asset_of(video, "thumbnails") is not None
     base = f"{base_url}/api/streaming/videos/{video.id}"
@@ -83,19 +85,21 @@ def playback_info(session: Session, storage: Storage, config: Mapping[str, Any],
         "playable": playable,
         "progress": video.progress, "stage": video.stage, "error": video.error,
         "duration": video.duration, "width": video.width, "height": video.height,
-        "poster_url": presign(poster.key) if poster else None,
+        "poster_url": grant.url(poster.key) if grant and poster else None,
         "thumbnails_url": f"{base}/thumbnails.vtt?token={token}" if has_thumbnails else None,
         "master_url": f"{base}/master.m3u8?token={token}" if playable else None,
         "expires_in": int(config["PLAYBACK_URL_EXPIRY"]),
         "renditions": renditions(video) if playable else [],
-    }
+        "media_credentials": delivery.credentials,
+    }, grant
 
 
-def presigner(storage: Storage, config: Mapping[str, Any], video: Video) -> Callable[[str], str]:
-    """Signs media URLs of this video. They cannot be recalled once handed out, so they live only as long as
-    watching this video needs (segment_url_expiry)."""
+def media_grant(delivery: Delivery, config: Mapping[str, Any], video: Video) -> MediaGrant:
+    """Read access to this video's published objects (one signature for its whole prefix where the delivery can).
+    It cannot be recalled once handed out, so it lives only as long as watching this video needs
+    (segment_url_expiry)."""
     expiry = segment_url_expiry(video.duration, int(config["PLAYBACK_URL_EXPIRY"]), int(config["SEGMENT_URL_MARGIN"]))
-    return lambda key: storage.presign_get(key, expiry)
+    return delivery.grant(layout.processed_prefix(video.id), expiry)
 
 
 def rungs_to_play(video: Video) -> list[Rendition]:
@@ -167,14 +171,14 @@ def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str]) -
     return "\n".join(lines) + "\n"
 
 
-def signed_variant(text: str, key: str, presign: Callable[[str], str]) -> str:
-    """The rung's playlist stored at `key`, with every segment (and init segment) URI signed for direct fetches."""
-    return sign_playlist(text, lambda uri: presign(layout.beside(key, uri)))
+def signed_variant(text: str, key: str, url: Callable[[str], str]) -> str:
+    """The rung's playlist stored at `key`, with every segment (and init segment) URI made a granted URL."""
+    return sign_playlist(text, lambda uri: url(layout.beside(key, uri)))
 
 
-def signed_thumbnails(text: str, key: str, presign: Callable[[str], str]) -> str:
-    """The WebVTT thumbnails track stored at `key`, with its sprite references signed (fragments kept)."""
-    return sign_vtt(text, lambda uri: presign(layout.beside(key, uri)))
+def signed_thumbnails(text: str, key: str, url: Callable[[str], str]) -> str:
+    """The WebVTT thumbnails track stored at `key`, with its sprite references made granted URLs (fragments kept)."""
+    return sign_vtt(text, lambda uri: url(layout.beside(key, uri)))
 
 
 def rung_named(rungs: list[Rendition], name: str) -> Rendition:

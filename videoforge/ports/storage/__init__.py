@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -64,6 +65,9 @@ class Storage(Protocol):
 
     def presign_put(self, key: str, size: int, content_type: str, expires_in: int) -> PresignedPut: ...
     def presign_get(self, key: str, expires_in: int) -> str: ...
+    # A URL maker for reads of every object under `prefix` (ends in "/"): one shared signature where the store
+    # can (local), one presign per URL where it cannot (S3).
+    def presign_prefix(self, prefix: str, expires_in: int) -> Callable[[str], str]: ...
     def create_multipart(self, key: str, content_type: str) -> str: ...
     # The URL accepts a body of exactly `size` bytes: the size is part of what its signature binds.
     def presign_part(self, key: str, upload_id: str, number: int, size: int, expires_in: int) -> str: ...

@@ -140,6 +140,15 @@ class LocalStorage:
         check_key(key)
         return self._url(key, self.signer.query("GET", key, expires_in))
 
+    def presign_prefix(self, prefix: str, expires_in: int) -> Callable[[str], str]:
+        # One signature for every object under the prefix: each URL is the key plus the same query string.
+        if not prefix.endswith("/"):
+            raise ValueError("a prefix ends with '/'")
+        check_key(prefix[:-1])
+        query = self.signer.query("GET", prefix, expires_in, prefix=prefix)
+        base = self.base_url
+        return lambda key: f"{base}/{quote_key(key)}?{query}"
+
     def create_multipart(self, key: str, content_type: str) -> str:
         check_key(key)
         upload_id = secrets.token_hex(16)

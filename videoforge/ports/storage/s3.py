@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -82,6 +83,10 @@ class S3Storage:
 
     def presign_get(self, key: str, expires_in: int) -> str:
         return self.presigner.presign("GET", self.bucket, key, expires_in)
+
+    def presign_prefix(self, prefix: str, expires_in: int) -> Callable[[str], str]:
+        # S3 has no prefix-scoped signature: each URL is presigned on its own (a CDN in front signs once).
+        return lambda key: self.presigner.presign("GET", self.bucket, key, expires_in)
 
     def create_multipart(self, key: str, content_type: str) -> str:
         answer = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)

@@ -1,4 +1,8 @@
-"""HMAC-signed, expiring URLs for the local object store: each signature binds method, key, expiry and limits."""
+"""HMAC-signed, expiring URLs for the local object store: each signature binds method, key, expiry and limits.
+
+A signature names one object, or (GETs only) a prefix: `prefix=processed/<video>/` signs every object under it
+with one query string, so a whole playlist shares one signature, as a CDN's wildcard policy does.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from urllib.parse import quote, urlencode
 EXPIRES = "expires"
 SIGNATURE = "sig"
 # Every parameter a signature may carry; all present ones are signed, so none can be added or dropped.
-SIGNED_PARAMS = ("size", "upload", "part")
+SIGNED_PARAMS = ("size", "upload", "part", "prefix")
+PREFIX = "prefix"
 
 
 class SignatureError(Exception):
@@ -77,9 +82,21 @@ class UrlSigner:
             raise SignatureError("the URL's expiry is malformed")
         expires = int(raw_expires)
         params = {name: args[name] for name in SIGNED_PARAMS if name in args}
-        expected = self._mac(method, key, expires, params)
+        expected = self._mac(method, _signed_key(method, key, params), expires, params)
         if not hmac.compare_digest(expected, signature):
             raise SignatureError("the URL's signature does not match (altered, or signed for another object)")
         if (now if now is not None else time.time()) > expires:
             raise SignatureError("the URL has expired")
         return params
+
+
+def _signed_key(method: str, key: str, params: Mapping[str, str]) -> str:
+    """What the signature must name for `key`: the key itself, or the prefix a prefix grant covers it by."""
+    prefix = params.get(PREFIX)
+    if prefix is None:
+        return key
+    # Only reads are granted by prefix; the prefix ends in "/", so "processed/ab/" never covers "processed/abc/...".
+    # The key is checked for "..", "." and empty segments by the store (check_key) before any file is opened.
+    if method != "GET" or not prefix.endswith("/") or not key.startswith(prefix):
+        raise SignatureError("the URL's signature does not cover this object (signed for another prefix)")
+    return prefix
