@@ -2,12 +2,17 @@
 
     uploads/{owner_id}/{video_id}/source             the original, as uploaded (a multipart upload's parts are
                                                      the store's own business until it completes)
-    processed/{video_id}/{rung}/index.m3u8           a rung's media playlist, beside its init segment and media
-    processed/{video_id}/{rung}/init.mp4, seg_*.m4s  segments (their names are ffmpeg's)
-    processed/{video_id}/poster.jpg
-    processed/{video_id}/storyboard.jpg              the seek-bar sprite ...
-    processed/{video_id}/storyboard.vtt              ... and the WebVTT track that names it
+    processed/{video_id}/{take}/{rung}/index.m3u8    a rung's media playlist, beside its init segment and media
+    processed/{video_id}/{take}/{rung}/init.mp4,     segments (their names are ffmpeg's)
+                                      seg_*.m4s
+    processed/{video_id}/{take}/poster.jpg
+    processed/{video_id}/{take}/storyboard.jpg       the seek-bar sprite ...
+    processed/{video_id}/{take}/storyboard.vtt       ... and the WebVTT track that names it
     processed/{video_id}/captions/{track}.vtt        caption tracks (to come)
+
+A take is one transcode's outputs, named afresh each time one starts (`new_take`). A retry never writes a new
+segment where an old one was, so no cache (a CDN edge, a browser) that kept a published file for a long time can
+ever serve the last attempt's bytes under this attempt's name: every published object is immutable.
 
 No master playlist is stored: streaming writes it from the rung rows on each request, so it can sign every
 variant URL and list only the rungs published so far. A URI inside a stored playlist or track is relative to the
@@ -15,6 +20,8 @@ folder of the object that names it (`beside`). Deleting a video deletes its two 
 """
 
 from __future__ import annotations
+
+import secrets
 
 RUNG_PLAYLIST = "index.m3u8"
 POSTER = "poster.jpg"
@@ -37,25 +44,35 @@ def processed_prefix(video_id: str) -> str:
     return f"processed/{video_id}/"
 
 
-def rung_file(video_id: str, rung: str, name: str) -> str:
+def new_take() -> str:
+    """A fresh name for one transcode's outputs (8 hex digits; the video id already makes it unique)."""
+    return secrets.token_hex(4)
+
+
+def take_prefix(video_id: str, take: str) -> str:
+    """Everything one transcode published (ends in `/`)."""
+    return f"{processed_prefix(video_id)}{take}/"
+
+
+def rung_file(video_id: str, take: str, rung: str, name: str) -> str:
     """A file of one rung: its playlist, init segment or a media segment."""
-    return f"{processed_prefix(video_id)}{rung}/{name}"
+    return f"{take_prefix(video_id, take)}{rung}/{name}"
 
 
-def rung_playlist(video_id: str, rung: str) -> str:
-    return rung_file(video_id, rung, RUNG_PLAYLIST)
+def rung_playlist(video_id: str, take: str, rung: str) -> str:
+    return rung_file(video_id, take, rung, RUNG_PLAYLIST)
 
 
-def poster(video_id: str) -> str:
-    return processed_prefix(video_id) + POSTER
+def poster(video_id: str, take: str) -> str:
+    return take_prefix(video_id, take) + POSTER
 
 
-def storyboard_sprite(video_id: str) -> str:
-    return processed_prefix(video_id) + STORYBOARD_SPRITE
+def storyboard_sprite(video_id: str, take: str) -> str:
+    return take_prefix(video_id, take) + STORYBOARD_SPRITE
 
 
-def storyboard_track(video_id: str) -> str:
-    return processed_prefix(video_id) + STORYBOARD_TRACK
+def storyboard_track(video_id: str, take: str) -> str:
+    return take_prefix(video_id, take) + STORYBOARD_TRACK
 
 
 def caption_track(video_id: str, track: str) -> str:

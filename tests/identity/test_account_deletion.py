@@ -32,7 +32,7 @@ def stored_video(app, tmp_path, email: str, status: str = Status.READY) -> str:
         session.flush()
         video.source_key = layout.source_key(owner.id, video.id)
         video_id = video.id
-        keys = [video.source_key, layout.poster(video_id), layout.rung_playlist(video_id, "360p")]
+        keys = [video.source_key, layout.poster(video_id, "t1"), layout.rung_playlist(video_id, "t1", "360p")]
     blob = tmp_path / "blob"
     blob.write_bytes(b"\0" * 64)
     for key in keys:

@@ -16,6 +16,7 @@ from tests.modules.processor.jobs import (
     FAST,
     assets,
     job_for,
+    published_take,
     queue_video,
     referenced_files,
     stored_files,
@@ -64,7 +65,7 @@ def test_a_job_publishes_the_ladder_and_the_video_becomes_ready(app, clip):
     assert (done.width, done.height) == (320, 180) and done.duration == pytest.approx(3.0, abs=0.2)
     assert assets(app, video_id) == EXPECTED_ASSETS
     assert stored_files(app, video_id) == referenced_files(app, video_id)
-    root = Path(get_storage(app).root) / "processed" / video_id
+    root = Path(get_storage(app).root) / "processed" / video_id / published_take(app, video_id)
     assert not (root / "master.m3u8").exists()  # streaming writes the one master, from these rows
     with app.extensions["videoforge.db"].session() as session:
         rungs = session.scalars(select(MediaAsset).where(MediaAsset.video_id == video_id,
@@ -89,7 +90,7 @@ class RecordingStorage:
 
     def upload_file(self, key, path, content_type):
         text = Path(path).read_text() if key.endswith(".m3u8") else ""
-        self.uploads.append((key.split("/", 2)[2], text))
+        self.uploads.append((key.split("/", 3)[3], text))  # processed/{video}/{take}/...
         self.inner.upload_file(key, path, content_type)
 
     def __getattr__(self, name):
@@ -105,9 +106,9 @@ def test_the_lowest_rung_is_playable_before_the_ladder_is_done(make_app, tmp_pat
     joined: list[tuple[str, int]] = []  # each rung's row (what makes streaming list it), and the uploads before it
     record_variant = service.record_variant
 
-    def recording(db, video_id, rung, info, bandwidth):
+    def recording(db, video_id, take, rung, info, bandwidth):
         joined.append((rung.name, len(job.storage.uploads)))
-        record_variant(db, video_id, rung, info, bandwidth)
+        record_variant(db, video_id, take, rung, info, bandwidth)
 
     monkeypatch.setattr(service, "record_variant", recording)
     assert run_one(app, job) == "done"
@@ -204,13 +205,16 @@ def test_a_retried_job_replaces_partial_outputs(app, clip, tmp_path):
     video_id = queue_video(app, clip)
     leftover = tmp_path / "old.m4s"
     leftover.write_bytes(b"from an attempt that died")
-    get_storage(app).upload_file(f"processed/{video_id}/1080p/seg_00007.m4s", str(leftover), "video/iso.segment")
+    old = f"processed/{video_id}/0ld7a4e0/1080p/seg_00007.m4s"
+    get_storage(app).upload_file(old, str(leftover), "video/iso.segment")
     with app.extensions["videoforge.db"].session() as session:
         session.get(Video, video_id).status = "processing"  # as a crashed worker left it
-        session.add(MediaAsset(video_id=video_id, kind="variant", rung="1080p", key="x", complete=False))
+        session.add(MediaAsset(video_id=video_id, kind="variant", rung="1080p", key=old, complete=False))
     assert run_one(app) == "done"
     assert assets(app, video_id) == EXPECTED_ASSETS
     assert stored_files(app, video_id) == referenced_files(app, video_id)
+    # A new take: no object of this attempt has a name the last one used, so no cache can serve the old bytes.
+    assert published_take(app, video_id) != "0ld7a4e0"
 
 
 def test_a_stopping_worker_hands_the_job_back(app, clip):

@@ -66,10 +66,11 @@ class Publisher:
     queues; an upload error is raised from the next `add` (which stops ffmpeg) or from `finish`.
     """
 
-    def __init__(self, storage: Storage, video_id: str, rungs: Sequence[Rung], work_dir: str | Path,
+    def __init__(self, storage: Storage, video_id: str, take: str, rungs: Sequence[Rung], work_dir: str | Path,
                  on_join: JoinCallback | None = None):
         self.storage = storage
         self.video_id = video_id
+        self.take = take
         self.rungs = list(rungs)
         self.work_dir = Path(work_dir)
         self.on_join = on_join
@@ -128,9 +129,9 @@ class Publisher:
     def _publish_segment(self, ready: ReadySegment) -> None:
         rung = ready.rung
         if self.init_uri[rung] is None and ready.init_path is not None:
-            self._upload(layout.rung_file(self.video_id, rung, ready.init_path.name), ready.init_path)
+            self._upload(layout.rung_file(self.video_id, self.take, rung, ready.init_path.name), ready.init_path)
             self.init_uri[rung] = ready.init_path.name
-        self._upload(layout.rung_file(self.video_id, rung, ready.segment.uri), ready.path)
+        self._upload(layout.rung_file(self.video_id, self.take, rung, ready.segment.uri), ready.path)
         self.segments[rung].append(ready.segment)
         self._upload_variant(self._rung(rung), complete=False)
         self._join_ready()
@@ -153,7 +154,7 @@ class Publisher:
         path = self.work_dir / rung.name / layout.RUNG_PLAYLIST
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        self._upload(layout.rung_playlist(self.video_id, rung.name), path)
+        self._upload(layout.rung_playlist(self.video_id, self.take, rung.name), path)
 
     def _upload(self, key: str, path: Path) -> None:
         self.storage.upload_file(key, str(path), content_type_of(path))

@@ -161,8 +161,10 @@ def transcode(ctx: JobContext, video_id: str) -> None:
         info = probe(source_path, max_duration=float(cfg.get("MAX_DURATION", 4 * 3600)), limits=limits)
         rungs = plan_ladder(info, heights=tuple(int(h) for h in cfg.get("LADDER_HEIGHTS", (1080, 720, 480, 360))))
         reset_outputs(ctx, video_id, info)
-        publisher = Publisher(ctx.storage, video_id, rungs, work / "publish",
-                              on_join=lambda rung, bandwidth: record_variant(ctx.db, video_id, rung, info, bandwidth))
+        take = layout.new_take()
+        publisher = Publisher(
+            ctx.storage, video_id, take, rungs, work / "publish",
+            on_join=lambda rung, bandwidth: record_variant(ctx.db, video_id, take, rung, info, bandwidth))
         publisher.start()
         try:
             transcode_ladder(
@@ -181,12 +183,12 @@ def transcode(ctx: JobContext, video_id: str) -> None:
         sprite, vtt = make_storyboard(work / "hls" / rungs[0].name / "index.m3u8", info, work / "storyboard",
                                       sprite_name=layout.STORYBOARD_SPRITE, vtt_name=layout.STORYBOARD_TRACK,
                                       keyframes_only=True, limits=limits)
-        artwork = {"poster": (layout.poster(video_id), poster),
-                   "storyboard": (layout.storyboard_sprite(video_id), sprite),
-                   "thumbnails": (layout.storyboard_track(video_id), vtt)}
+        artwork = {"poster": (layout.poster(video_id, take), poster),
+                   "storyboard": (layout.storyboard_sprite(video_id, take), sprite),
+                   "thumbnails": (layout.storyboard_track(video_id, take), vtt)}
         for key, path in artwork.values():
             ctx.storage.upload_file(key, str(path), content_type_of(path))
-        finish_video(ctx.db, video_id, rungs, info, bandwidths, {kind: key for kind, (key, _) in artwork.items()})
+        finish_video(ctx.db, video_id, take, rungs, info, bandwidths, {kind: key for kind, (key, _) in artwork.items()})
 
 
 def _check(ctx: JobContext) -> None:
@@ -250,27 +252,28 @@ def reset_outputs(ctx: JobContext, video_id: str, info: SourceInfo) -> None:
     ctx.storage.delete_prefix(layout.processed_prefix(video_id))
 
 
-def record_variant(db: Database, video_id: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth) -> None:
+def record_variant(db: Database, video_id: str, take: str, rung: Rung, info: SourceInfo,
+                   bandwidth: Bandwidth) -> None:
     """A rung's first segment is online: record it (growing), so streaming lists it in the master."""
     with db.session() as session:
-        _upsert_variant(session, video_id, rung, info, bandwidth, complete=False)
+        _upsert_variant(session, video_id, take, rung, info, bandwidth, complete=False)
         session.execute(Video.report_progress(video_id, "transcoding (playable)"))
 
 
-def finish_video(db: Database, video_id: str, rungs: list[Rung], info: SourceInfo,
+def finish_video(db: Database, video_id: str, take: str, rungs: list[Rung], info: SourceInfo,
                  bandwidths: dict[str, Bandwidth], artwork: dict[str, str]) -> None:
     """Everything is uploaded: record the final assets and make the video ready."""
     with db.session() as session:
         for rung in rungs:
-            _upsert_variant(session, video_id, rung, info, bandwidths[rung.name], complete=True)
+            _upsert_variant(session, video_id, take, rung, info, bandwidths[rung.name], complete=True)
         for kind, key in artwork.items():
             _upsert_asset(session, video_id, kind, "", key=key, width=None, height=None, complete=True)
         session.execute(Video.finish(video_id))
 
 
-def _upsert_variant(session: Session, video_id: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth,
+def _upsert_variant(session: Session, video_id: str, take: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth,
                     complete: bool) -> None:
-    _upsert_asset(session, video_id, "variant", rung.name, key=layout.rung_playlist(video_id, rung.name),
+    _upsert_asset(session, video_id, "variant", rung.name, key=layout.rung_playlist(video_id, take, rung.name),
                   width=rung.width, height=rung.height, bitrate=bandwidth.peak, average_bitrate=bandwidth.average,
                   frame_rate=float(rung.fps), codecs=codecs_of(rung, info.has_audio), complete=complete)
 
