@@ -51,6 +51,12 @@ def watched_page(new_page, name: str) -> tuple[Page, list[tuple[str, str]]]:
 
 def upload_play_and_read_docs(page: Page, base: str, clip, email: str) -> None:
     """The whole client under its policy: sign-up, an upload, playback, poster and storyboard, then both docs pages."""
+    upload_and_play(page, base, clip, email)
+    read_docs(page, base)
+
+
+def upload_and_play(page: Page, base: str, clip, email: str) -> str:
+    """Sign up, upload `clip`, see its poster in the library, play it and hover the storyboard; the video's id."""
     shell = page.goto(f"{base}/#/signin")
     policy = shell.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, policy
@@ -80,7 +86,11 @@ def upload_play_and_read_docs(page: Page, base: str, clip, email: str) -> None:
     page.get_by_test_id("seek-bar").hover()
     expect(page.get_by_test_id("storyboard-thumb")).to_be_visible()  # a sprite from storage as a CSS background
     page.wait_for_timeout(500)  # time for the sprite to load, or be refused
+    return video_id
 
+
+def read_docs(page: Page, base: str) -> None:
+    """Both API docs pages, and ReDoc's search (its Blob worker)."""
     page.goto(f"{base}/api/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("VideoForge", timeout=30_000)
     page.goto(f"{base}/api/redoc")

@@ -42,6 +42,8 @@ export interface Playback {
   thumbnails_url?: string | null;
   master_url?: string | null;
   renditions: Rendition[];
+  /** Media requests must carry cookies: the CDN grants access with signed cookies. */
+  media_credentials?: boolean;
   title?: string | null;
   description?: string | null;
   progress?: number | null;

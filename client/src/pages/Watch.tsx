@@ -114,6 +114,7 @@ export function Watch({ id }: { id: string }) {
           title={title}
           accessToken={accessToken}
           reloadKey={playback.status === "ready" ? "ready" : "partial"}
+          mediaCredentials={playback.media_credentials ?? false}
         />
       ) : (
         <div className="player player-placeholder" data-testid="player-placeholder">

@@ -18,6 +18,8 @@ export interface PlayerProps {
   accessToken: string | null;
   /** Changes (e.g. "processing" -> "ready") reload the source, keeping the position. */
   reloadKey?: string;
+  /** Media requests must carry cookies (the server's CDN grants access with signed cookies). */
+  mediaCredentials?: boolean;
 }
 
 interface QualityLevel {
@@ -54,7 +56,16 @@ export function qualityLevels(levels: LevelShape[]): QualityLevel[] {
 /** Keys the player answers while nothing in particular has the focus. */
 const IDLE_KEYS = new Set([" ", "k", "K", "ArrowLeft", "ArrowRight", "f", "F", "m", "M", "<", ">"]);
 
-export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, accessToken, reloadKey }: PlayerProps) {
+export function Player({
+  masterUrl,
+  posterUrl,
+  thumbnailsUrl,
+  duration,
+  title,
+  accessToken,
+  reloadKey,
+  mediaCredentials = false,
+}: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const hlsRef = useRef<Hls | null>(null);
@@ -97,10 +108,7 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
         // lowest rung; assume a middling connection instead, and never fetch more pixels than the player shows.
         abrEwmaDefaultEstimate: 2_000_000,
         capLevelToPlayerSize: true,
-        xhrSetup: (xhr, url) => {
-          const token = tokenRef.current;
-          if (token && isOwnApi(url)) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
-        },
+        xhrSetup: (xhr, url) => prepareRequest(xhr, url, tokenRef.current, mediaCredentials),
       });
       hlsRef.current = hls;
       hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
@@ -141,7 +149,7 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
     }
     setError("This browser cannot play HLS video.");
     return undefined;
-  }, [masterUrl, reloadKey]);
+  }, [masterUrl, reloadKey, mediaCredentials]);
 
   const shownDuration = Number.isFinite(mediaDuration) && mediaDuration > 0 ? mediaDuration : (duration ?? 0);
 
@@ -450,6 +458,23 @@ export function Player({ masterUrl, posterUrl, thumbnailsUrl, duration, title, a
 }
 
 /** Our own API (relative or same-origin) gets the bearer token; presigned storage URLs never do. */
+/**
+ * Credentials for one hls.js request: the bearer token only to our own API (never to storage or a CDN), and
+ * cookies to the CDN when it grants access with signed cookies (its CORS answer then allows credentials).
+ */
+export function prepareRequest(
+  xhr: Pick<XMLHttpRequest, "setRequestHeader" | "withCredentials">,
+  url: string,
+  token: string | null,
+  mediaCredentials: boolean,
+): void {
+  if (isOwnApi(url)) {
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+  } else if (mediaCredentials) {
+    xhr.withCredentials = true;
+  }
+}
+
 function isOwnApi(url: string): boolean {
   try {
     const u = new URL(url, window.location.href);
