@@ -7,13 +7,15 @@ Access rules, each with one home:
 - A playback token (`tokens.py`) binds the video id, the video's `access_epoch` and an expiry. The gallery bumps the
   epoch on every change of visibility, so playlist links handed out before stop at once (404); deleting the row
   ends them too. Fresh links come from the playback info.
-- Segment URLs inside a variant playlist are presigned by storage (S3, or the local store's signed GET) and cannot
-  be recalled: they outlive a revocation by at most their expiry. hls.js fetches a finished (VOD) variant playlist
-  once and then its segments as the viewer goes, so the URLs must last through the whole viewing, pauses included.
-  They live twice the video's length plus SEGMENT_URL_MARGIN (30 min), capped at PLAYBACK_URL_EXPIRY (4 h): a
-  3-minute clip's leaked playlist is dead after 36 minutes instead of 4 hours, and a 2-hour film still gets 4 hours
-  (one pause as long as the film itself). Anyone who could watch could have saved the bytes anyway; the window
-  bounds how long a copied playlist keeps working, not what was already fetched.
+- Media (segments, init segments, poster, sprites) is fetched with a grant from the delivery port
+  (`ports/delivery`): one signature for the video's whole prefix where the delivery can (CloudFront's custom
+  policy, the local store's prefix HMAC), one presign per URL on plain S3. A grant cannot be recalled: it outlives a
+  revocation by at most its expiry. hls.js fetches a finished (VOD) variant playlist once and then its segments as
+  the viewer goes, so the grant must last through the whole viewing, pauses included. It lives twice the video's
+  length plus SEGMENT_URL_MARGIN (30 min), capped at PLAYBACK_URL_EXPIRY (4 h): a 3-minute clip's leaked playlist
+  is dead after 36 minutes instead of 4 hours, and a 2-hour film still gets 4 hours (one pause as long as the film
+  itself). Anyone who could watch could have saved the bytes anyway; the window bounds how long a copied playlist
+  keeps working, not what was already fetched.
 """
 
 from videoforge.modules import Module
