@@ -265,3 +265,30 @@ def test_gallery_handler_starts_without_boto3_or_a_database_dialect(tmp_path):
     loaded = eval(result.stdout.strip().splitlines()[-1])
     assert "boto3" not in loaded and "botocore" not in loaded, loaded
     assert "alembic" not in loaded, loaded
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_streaming_handler_grants_cdn_cookies_and_cdn_urls(entrypoint, tmp_path, monkeypatch, kind):
+    """On Lambda behind the CDN with signed cookies: the three CloudFront cookies come back as separate Set-Cookie
+    headers (the v2 `cookies` list, multi-value headers), and the playlist names the CDN without a signature."""
+    from tests.edge import CloudFrontKey
+
+    key = CloudFrontKey.generate()
+    for name, value in {"MEDIA_DELIVERY": "cdn", "CDN_URL": "https://media.example.com",
+                        "CDN_KEY_PAIR_ID": key.key_pair_id, "CDN_PRIVATE_KEY": key.private_pem.replace("\n", "\\n"),
+                        "CDN_SIGNED_COOKIES": "true", "CDN_COOKIE_DOMAIN": "example.com"}.items():
+        monkeypatch.setenv(f"VIDEOFORGE_{name}", value)
+    handler = entrypoint("lambda_streaming")
+    video_id = publish_public_video(handler.app, tmp_path)
+    master = handler(make_event(kind, "GET", f"/api/streaming/videos/{video_id}/master.m3u8"), None)
+    variant_uri = next(line for line in master["body"].splitlines() if line and not line.startswith("#"))
+    path, _, query = variant_uri.partition("?")
+    variant = handler(make_event(kind, "GET", f"/api/streaming/videos/{video_id}/{path}",
+                                 query=[tuple(p.split("=", 1)) for p in query.split("&") if p]), None)
+    assert variant["statusCode"] == 200, variant["body"]
+    assert f"https://media.example.com/processed/{video_id}/360p/seg_00000.m4s\n" in variant["body"]
+    cookies = [value for name, value in reply_headers(variant) if name == "set-cookie"]
+    assert sorted(c.split("=", 1)[0] for c in cookies) == [
+        "CloudFront-Key-Pair-Id", "CloudFront-Policy", "CloudFront-Signature"]
+    assert all(f"Path=/processed/{video_id}/" in c and "Domain=example.com" in c and "HttpOnly" in c
+               and "Secure" in c for c in cookies)
