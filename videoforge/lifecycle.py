@@ -40,6 +40,28 @@ class Visibility(StrEnum):
     """The owner and the admins alone."""
 
 
+class CaptionStatus(StrEnum):
+    """Where a caption track is: uploaded ones are ready at once; generated ones wait for their transcription job."""
+
+    PENDING = "pending"
+    """Generated: its job is queued."""
+    PROCESSING = "processing"
+    """Generated: a worker is transcribing."""
+    READY = "ready"
+    """Listed in the master playlist and searchable."""
+    FAILED = "failed"
+    """Generated: the transcription failed (`error` says why); the video plays on without it."""
+
+
+class CaptionKind(StrEnum):
+    """What a track is for (HLS and WebVTT's own words)."""
+
+    SUBTITLES = "subtitles"
+    """The dialogue, for viewers who do not understand the language or cannot hear it well."""
+    CAPTIONS = "captions"
+    """The dialogue and the other sounds, for viewers who cannot hear."""
+
+
 SEEN_BY_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 """Visibilities anyone with the link may watch; any other is for the owner and admins alone."""
 CONFIRMED = (Status.QUEUED, Status.PROCESSING, Status.READY)

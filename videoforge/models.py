@@ -24,7 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from videoforge.db import Base, UTCDateTime
-from videoforge.lifecycle import LEGACY_REJECTED_STAGE, PLAYABLE_STATUSES, SEEN_BY_ANYONE, Status, Visibility
+from videoforge.lifecycle import (
+    LEGACY_REJECTED_STAGE,
+    PLAYABLE_STATUSES,
+    SEEN_BY_ANYONE,
+    CaptionKind,
+    CaptionStatus,
+    Status,
+    Visibility,
+)
 
 
 def new_id() -> str:
@@ -155,6 +163,8 @@ class Video(Base):
     owner: Mapped[User] = relationship(lazy="joined")
     assets: Mapped[list[MediaAsset]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="MediaAsset.id")
+    captions: Mapped[list[Caption]] = relationship(
+        back_populates="video", cascade="all, delete-orphan", order_by="Caption.language", lazy="selectin")
 
     @property
     def retryable(self) -> bool:
@@ -268,6 +278,44 @@ class MediaAsset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="assets")
+
+
+class Caption(Base):
+    """A caption track of a video: one per language and origin (uploaded by the owner, or generated from the audio).
+
+    Its WebVTT file is stored at `key` (layout.caption_track); its cues are copied to `caption_cues` for search."""
+
+    __tablename__ = "captions"
+    __table_args__ = (UniqueConstraint("video_id", "language", "generated"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(35))
+    """BCP 47 tag, e.g. `en`, `pt-BR`, `zh-Hant`."""
+    label: Mapped[str] = mapped_column(String(100))
+    """What the player's menu shows, e.g. `English` or `Français (auto-generated)`."""
+    kind: Mapped[str] = mapped_column(String(16), default=CaptionKind.SUBTITLES)
+    generated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Made by transcription, not uploaded."""
+    status: Mapped[str] = mapped_column(String(16), default=CaptionStatus.READY)
+    error: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(400), default="")
+    cue_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    video: Mapped[Video] = relationship(back_populates="captions")
+
+
+class CaptionCue(Base):
+    """One cue of a ready caption track, kept for transcript search (the WebVTT file is what players read)."""
+
+    __tablename__ = "caption_cues"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    caption_id: Mapped[str] = mapped_column(ForeignKey("captions.id", ondelete="CASCADE"), index=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class OutboxMessage(Base):
