@@ -21,8 +21,10 @@ VTT_TYPE = "text/vtt"
 def store_track(session: Session, storage: Storage, caption: Caption, cues: list[Cue]) -> None:
     """Write the track's WebVTT file, then make the row ready with its cues indexed, in the caller's transaction.
 
-    The file goes first: a row is never ready without its file. The caller commits."""
-    key = layout.caption_track(caption.video_id, caption.id)
+    The file goes first: a row is never ready without its file. Each version gets a new key (the row's id and a
+    fresh take), so a cache that kept the last one can never serve it for this one; the last file is removed after.
+    The caller commits."""
+    key, previous = layout.caption_track(caption.video_id, f"{caption.id}-{layout.new_take()}"), caption.key
     with tempfile.NamedTemporaryFile("w", suffix=".vtt", delete=False, encoding="utf-8") as handle:
         handle.write(write(cues))
     try:
@@ -31,6 +33,8 @@ def store_track(session: Session, storage: Storage, caption: Caption, cues: list
         os.unlink(handle.name)
     caption.key, caption.cue_count, caption.status, caption.error = key, len(cues), CaptionStatus.READY, None
     index_cues(session, caption, cues)
+    if previous:
+        storage.delete_prefix(previous)  # exactly that key: a track's keys end in ".vtt", never a folder
 
 
 def index_cues(session: Session, caption: Caption, cues: list[Cue]) -> None:

@@ -8,7 +8,8 @@
     processed/{video_id}/{take}/poster.jpg
     processed/{video_id}/{take}/storyboard.jpg       the seek-bar sprite ...
     processed/{video_id}/{take}/storyboard.vtt       ... and the WebVTT track that names it
-    processed/{video_id}/captions/{track}.vtt        caption tracks (to come)
+    processed/{video_id}/captions/{track}.vtt        caption tracks ({track}: the row's id and a fresh take per
+                                                     version, captions.store_track)
 
 A take is one transcode's outputs, named afresh each time one starts (`new_take`). A retry never writes a new
 segment where an old one was, so no cache (a CDN edge, a browser) that kept a published file for a long time can
@@ -76,7 +77,7 @@ def storyboard_track(video_id: str, take: str) -> str:
 
 
 def caption_track(video_id: str, track: str) -> str:
-    """A caption track's WebVTT file (`track` is the caption row's id, never a user's words)."""
+    """A caption track's WebVTT file (`track` names the caption row and its version, never a user's words)."""
     return f"{processed_prefix(video_id)}captions/{track}.vtt"
 
 
