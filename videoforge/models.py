@@ -152,6 +152,8 @@ class Video(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     access_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    auto_captions: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Transcribe the audio into a generated caption track once the ladder is done (chosen at upload)."""
     """Bumped when who may watch changes (visibility, deletion): playback links signed before stop at once."""
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""Captions: a track per video, language and origin (uploaded or generated), and their cues for transcript search."""
+"""Captions: a track per video, language and origin (uploaded or generated), their cues for transcript search, and
+the upload's wish for generated captions."""
 from alembic import op
 import sqlalchemy as sa
 
@@ -10,6 +11,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('videos') as batch:
+        batch.add_column(sa.Column('auto_captions', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table('captions',
                     sa.Column('id', sa.String(length=32), nullable=False),
                     sa.Column('video_id', sa.String(length=32), nullable=False),
@@ -51,3 +54,5 @@ def downgrade() -> None:
     with op.batch_alter_table('captions') as batch:
         batch.drop_index(batch.f('ix_captions_video_id'))
     op.drop_table('captions')
+    with op.batch_alter_table('videos') as batch:
+        batch.drop_column('auto_captions')
