@@ -87,8 +87,14 @@ def test_the_lambdas_run_their_image_in_the_private_subnets_with_the_queue_urls(
         assert variables["VIDEOFORGE_SQS_QUEUE_URL"] == provisioned.queue_url
         assert variables["VIDEOFORGE_SQS_DLQ_URL"] == provisioned.dlq_url
         assert not any(key.startswith("AWS_") for key in variables)
-        url = aws_lambda.get_function_url_config(FunctionName=f"{provisioned.name}-{module}")
-        assert url["AuthType"] == "NONE"
+        # SnapStart snapshots published versions; the live alias serves the newest one, and its URL is the one.
+        assert config["SnapStart"]["ApplyOn"] == "PublishedVersions"
+        alias = aws_lambda.get_alias(FunctionName=f"{provisioned.name}-{module}", Name="live")
+        live = aws_lambda.get_function(FunctionName=f"{provisioned.name}-{module}", Qualifier="live")["Configuration"]
+        assert live["Version"] == alias["FunctionVersion"] != "$LATEST"
+        assert live["SnapStart"]["OptimizationStatus"] == "On"
+        url = aws_lambda.get_function_url_config(FunctionName=f"{provisioned.name}-{module}", Qualifier="live")
+        assert url["AuthType"] == "NONE" and url["FunctionArn"].endswith(":live")
     repositories = provisioned.client("ecr").describe_repositories()["repositories"]
     assert {r["repositoryName"] for r in repositories} >= {f"{provisioned.name}/{m}" for m in
                                                            ("gallery", "streaming", "client")}
