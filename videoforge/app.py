@@ -7,9 +7,9 @@ import secrets as pysecrets
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from videoforge.apidocs import LazyApi
 from videoforge.config import CORE_DEFAULTS, defaults_of, layered, validate
 from videoforge.db import Database, close_session
 from videoforge.errors import register_error_handlers
@@ -49,7 +49,7 @@ def create_app(default_log_format: str = "json", **overrides: Any) -> Flask:
     modules = select_modules(first["MODULES"], first["REMOTE_MODULES"])
     config = layered(_defaults_with(modules), overrides)
     validate(config)
-    resolve_secrets(config)
+    secret_references = resolve_secrets(config)
 
     app = Flask("videoforge", static_folder=None, instance_relative_config=True,
                 instance_path=os.path.abspath(instance_path) if instance_path else None)
@@ -58,6 +58,7 @@ def create_app(default_log_format: str = "json", **overrides: Any) -> Flask:
     app.config.update(config)
     app.config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(app.instance_path)
     app.extensions["videoforge.modules"] = {m.name: m for m in modules}
+    app.extensions["videoforge.secret_references"] = secret_references  # fetched again after a SnapStart restore
     configure_logging(config["LOG_FORMAT"] or default_log_format, config["LOG_LEVEL"])
     install_request_ids(app)
 
@@ -67,8 +68,7 @@ def create_app(default_log_format: str = "json", **overrides: Any) -> Flask:
     from videoforge.identity.setup import init_identity
 
     init_identity(app)
-    api = Api(app)
-    _document_json_headers(api)
+    api = LazyApi(app)  # the OpenAPI document is built on first read, not here (videoforge/apidocs.py)
     app.extensions["videoforge.api"] = api
     register_error_handlers(app)
     install_security_headers(app)
@@ -116,7 +116,7 @@ def _trust_proxies(app: Flask, hops: int) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
-def _mount(app: Flask, api: Api, module: Module) -> None:
+def _mount(app: Flask, api: LazyApi, module: Module) -> None:
     # The app owns URL prefixes: /api/<blueprint name> unless the operator maps it elsewhere.
     prefixes = app.config.get("URL_PREFIXES") or {}
     for blueprint in module.blueprints():
@@ -125,14 +125,6 @@ def _mount(app: Flask, api: Api, module: Module) -> None:
             api.register_blueprint(blueprint, url_prefix=prefix)
         else:
             app.register_blueprint(blueprint, url_prefix=prefix or None)
-
-
-def _document_json_headers(api: Api) -> None:
-    """X-Pagination holds a JSON object: OpenAPI says that with `content`, not `schema` (which means a
-    comma-separated `simple` value), so clients and schema checkers read the header as it really is."""
-    header = api.spec.components.headers.get("PAGINATION")
-    if header and "schema" in header:
-        header["content"] = {"application/json": {"schema": header.pop("schema")}}
 
 
 def _register_docs_assets(app: Flask) -> None:

@@ -9,6 +9,8 @@ Werkzeug, rightly, will not read a body whose length nobody stated (it could be 
 that sent its request chunked arrives with no content-length header, so Flask saw an empty body.
 In Lambda the whole body is already inside the event, so its length is a fact; the event is where
 that fact is known, and the one place that repairs it for every route and adapter.
+
+Under SnapStart, `make_handler` also registers the hooks that make a restored snapshot safe (videoforge/snapstart.py).
 """
 
 from __future__ import annotations
@@ -85,4 +87,14 @@ def make_handler(app: Flask) -> LambdaHandler:
         return asgi(normalise_event(event), context)
 
     handler.app = app  # type: ignore[attr-defined]  # for tests and tools that want the Flask app behind it
+    _prepare_for_snapshots(app)
     return handler
+
+
+def _prepare_for_snapshots(app: Flask) -> None:
+    """Give the execution environment its id; under SnapStart, hooks that make it anew after each restore."""
+    from videoforge import snapstart
+
+    app.extensions[snapstart.INSTANCE_ID] = snapstart.new_instance_id()
+    if snapstart.snapshot_init():
+        snapstart.register_hooks(app)

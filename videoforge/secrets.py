@@ -14,14 +14,20 @@ _cache: dict[str, str] = {}
 _lock = threading.Lock()
 
 
-def resolve_secrets(config: dict[str, Any], client_factory=None) -> None:
-    """Replace every secret reference in place; the values are never logged."""
+def resolve_secrets(config: dict[str, Any], client_factory=None) -> dict[str, str]:
+    """Replace every secret reference in place; the values are never logged.
+
+    Returns the references replaced (key -> reference), so a process restored from a SnapStart snapshot can fetch
+    them again (videoforge/snapstart.py).
+    """
     if client_factory is None:
         def client_factory():
             return _default_client(config.get("SECRETS_ENDPOINT_URL") or None, config.get("SECRETS_REGION") or None)
-    for key, value in list(config.items()):
-        if isinstance(value, str) and value.startswith(PREFIX):
-            config[key] = resolve(key, value[len(PREFIX):], client_factory)
+    references = {key: value[len(PREFIX):] for key, value in config.items()
+                  if isinstance(value, str) and value.startswith(PREFIX)}
+    for key, reference in references.items():
+        config[key] = resolve(key, reference, client_factory)
+    return references
 
 
 def resolve(key: str, reference: str, client_factory=None) -> str:
@@ -72,6 +78,6 @@ class _NoBodies(logging.Filter):
 
 
 def clear_cache() -> None:
-    """Forget resolved secrets (tests; rotation on restart)."""
+    """Forget resolved secrets (tests; rotation on restart; a SnapStart snapshot keeps none)."""
     with _lock:
         _cache.clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 
 from videoforge.config import ConfigError
-from videoforge.identity.keys import load_retired_keys, load_signing_key, public_keyset
 from videoforge.identity.verifier import LEEWAY_SECONDS, JwksSource, StaticKeys, Verifier
 
 LOCAL_ISSUER = "urn:videoforge:auth"
@@ -52,6 +51,10 @@ def init_identity(app: Flask) -> None:
         source = JwksSource(config.get("COGNITO_JWKS_URL") or issuer + "/.well-known/jwks.json")
         verifier = Verifier(source, issuer=issuer, client_id=config["COGNITO_CLIENT_ID"])
     elif issues_local_tokens(app):
+        # Only the issuer loads keys (and joserfc with them); a process that verifies alone imports it on its
+        # first token.
+        from videoforge.identity.keys import load_retired_keys, load_signing_key, public_keyset
+
         key = load_signing_key(config, app.instance_path)
         # Retired keys stay published while a token they signed may still be inside its lifetime.
         keep = int(config["AUTH_ACCESS_TOKEN_TTL"]) + LEEWAY_SECONDS

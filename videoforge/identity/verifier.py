@@ -9,10 +9,12 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, KeySetSerialization
+# joserfc (and the cryptography it loads) is imported where a token is checked: ~60 ms of a cold start that an
+# anonymous first request (the public gallery, a playlist) never needs (docs/benchmarks.md).
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet, KeySetSerialization
 
 LEEWAY_SECONDS = 30
 REFETCH_INTERVAL = 60.0
@@ -53,6 +55,8 @@ class JwksSource:
         self._lock = threading.Lock()
 
     def keyset(self, kid: str | None) -> KeySet:
+        from joserfc.jwk import KeySet
+
         with self._lock:
             known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
             interval = REFETCH_INTERVAL if self._keys is not None else RETRY_WITHOUT_KEYS
@@ -66,6 +70,12 @@ class JwksSource:
             if self._keys is None:
                 raise InvalidToken("no JWKS yet")
             return self._keys
+
+    def forget(self) -> None:
+        """Drop the cached keys: the next token fetches the JWKS again (a restored SnapStart snapshot)."""
+        with self._lock:
+            self._keys = None
+            self._fetched_at = float("-inf")
 
 
 class StaticKeys:
@@ -97,6 +107,9 @@ class Verifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("token header has no kid")
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         keys = self.source.keyset(kid)
         try:
             decoded = jwt.decode(token, keys, algorithms=["RS256"])
