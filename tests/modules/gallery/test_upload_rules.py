@@ -27,3 +27,15 @@ def test_a_file_the_rules_refuse_is_refused_by_the_server(app, client, auth_head
     assert set(refused.get_json()["errors"]["json"]) <= {"filename", "content_type"}
     long_title = new_upload(client, auth_headers(), title="x" * (rules["title_max_length"] + 1))
     assert long_title.status_code == 422 and "title" in long_title.get_json()["errors"]["json"]
+
+
+def test_every_accepted_extension_is_accepted_with_the_type_browsers_report_for_it(app, client, auth_headers):
+    """A browser fills File.type from the extension; an extension we accept must never fail on its own type."""
+    reported = {"mp4": "video/mp4", "m4v": "video/x-m4v", "mov": "video/quicktime", "webm": "video/webm",
+                "mkv": "video/x-matroska", "avi": "video/x-msvideo", "mpg": "video/mpeg", "mpeg": "video/mpeg",
+                "ogv": "video/ogg", "3gp": "video/3gpp", "ts": "video/mp2t", "mts": "video/vnd.dlna.mpeg-tts"}
+    rules = client.get("/api/gallery/upload-rules").get_json()
+    assert set(rules["allowed_extensions"]) == set(reported)
+    for extension, content_type in reported.items():
+        created = new_upload(client, auth_headers(), filename=f"clip.{extension}", content_type=content_type)
+        assert created.status_code == 201, (extension, created.get_json())

@@ -11,8 +11,10 @@ UPLOAD_URL_EXPIRY = 6 * 3600
 UPLOAD_TTL = 24 * 3600
 """Seconds an upload may wait in awaiting_upload before housekeeping removes it."""
 ALLOWED_CONTENT_TYPES = ["video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo",
-                         "video/mpeg", "video/ogg", "video/3gpp", "video/x-m4v", "application/octet-stream"]
-"""Declared content types accepted for uploads."""
+                         "video/mpeg", "video/ogg", "video/3gpp", "video/x-m4v", "video/mp2t",
+                         "video/vnd.dlna.mpeg-tts", "application/octet-stream"]
+"""Declared content types accepted for uploads (what browsers report for every extension below: .ts and .mts are
+video/mp2t, or video/vnd.dlna.mpeg-tts on Windows)."""
 ALLOWED_EXTENSIONS = ["mp4", "m4v", "mov", "webm", "mkv", "avi", "mpg", "mpeg", "ogv", "3gp", "ts", "mts"]
 """File extensions accepted for uploads."""
 TITLE_MAX_LENGTH = 200
