@@ -129,3 +129,60 @@ def mean_luma(image: Path) -> float:
         "-show_entries", "frame_tags=lavfi.signalstats.YAVG",
     )
     return float(report["frames"][0]["tags"]["lavfi.signalstats.YAVG"])
+
+
+
+SPOKEN_PARTS = ("the quick brown fox jumps over the lazy dog",
+                "a journey of a thousand miles begins with a single step",
+                "we watched the video together and then we went home to sleep")
+"""What make_speech_clip says by default: three sentences, each after a pause (about 16 s with flite's slt)."""
+
+
+def make_speech(path: Path, text: str, voice: str = "slt") -> Path:
+    """`text` read aloud by ffmpeg's flite filter, as a 16 kHz mono WAV (no other dependency)."""
+    # flite's text option ends at a colon or quote; the tests' texts have neither.
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"flite=text='{text}':voice={voice}",
+                    "-ar", "16000", "-ac", "1", str(path)], check=True)
+    return path
+
+
+def make_speech_clip(path: Path, parts: tuple[str, ...] = SPOKEN_PARTS, width: int = 320, height: int = 180,
+                     lead: float = 1.0, gap: float = 1.5) -> list[float]:
+    """An H.264/AAC MP4 at `path`: test pattern with `parts` spoken over it, the first `lead` seconds in, each next
+    one after `gap` seconds of silence, then a second of pattern. Returns when each part starts in the clip."""
+    starts, pieces, at = [], [], lead
+    for number, text in enumerate(parts):
+        wav = make_speech(path.with_suffix(f".part{number}.wav"), text)
+        starts.append(at)
+        pieces.append(wav)
+        at += float(ffprobe(wav, "-show_format")["format"]["duration"]) + gap
+    inputs = [arg for wav in pieces for arg in ("-i", str(wav))]
+    delays = "".join(f"[{n}:a]adelay={int(start * 1000)}[d{n}];" for n, start in enumerate(starts))
+    mix = "".join(f"[d{n}]" for n in range(len(pieces)))
+    subprocess.run([
+        "ffmpeg", "-v", "error", "-y", *inputs, "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r=25",
+        "-filter_complex", f"{delays}{mix}amix=inputs={len(pieces)}:normalize=0,apad=pad_dur=1[a]",
+        "-map", f"{len(pieces)}:v", "-map", "[a]", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
+        "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", "-b:a", "64k", "-ar", "48000", str(path)], check=True)
+    for wav in pieces:
+        wav.unlink()
+    return starts
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """(substitutions + deletions + insertions) / words in `reference`, over lower-case words without punctuation:
+    the usual measure of a transcript (0 is perfect; above 1 is possible with many insertions)."""
+    ref, hyp = _plain_words(reference), _plain_words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, word in enumerate(ref, 1):
+        current = [i]
+        for j, guess in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != guess)))
+        previous = current
+    return previous[-1] / max(1, len(ref))
+
+
+def _plain_words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9']+", text.lower())

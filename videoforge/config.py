@@ -131,6 +131,11 @@ WORKER_IN_PROCESS = True
 WORKER_HEARTBEAT_SECONDS = 10.0
 """How often a worker process refreshes its row in the workers table; three missed beats and it counts as gone.
 A core setting: the gallery reads the same registry (estimated starts) in processes that load no processor."""
+TRANSCRIPTION_BACKEND = "pocketsphinx"
+"""Generated captions: `pocketsphinx` (offline, English), `whisper` (WHISPER_MODEL_DIR), `transcribe` (Amazon, S3
+storage) or empty for off. Core, not the processor's: the gallery, in any process, refuses to ask for them when off."""
+AUTO_CAPTIONS_LANGUAGE = "en"
+"""Language (BCP 47) of a generated track when the upload or the request names none."""
 LOG_FORMAT = ""
 """`json` lines or `text`; empty means text for `videoforge run` in a terminal, JSON everywhere else."""
 LOG_LEVEL = "INFO"
@@ -160,6 +165,7 @@ BACKENDS = {
     "AUTH_EMAIL_VERIFICATION": ("required", "optional", "off"),
     "MAIL_BACKEND": ("local", "smtp", "ses"),
     "LOG_FORMAT": ("", "json", "text"),
+    "TRANSCRIPTION_BACKEND": ("pocketsphinx", "whisper", "transcribe", ""),
 }
 URL_KEYS = ("PUBLIC_URL", "CDN_URL", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "SQS_ENDPOINT_URL",
             "SQS_QUEUE_URL", "SQS_DLQ_URL", "COGNITO_JWKS_URL", "COGNITO_DOMAIN", "AUTH_JWKS_URL",

@@ -2,16 +2,19 @@
 
     uploads/{owner_id}/{video_id}/source             the original, as uploaded (a multipart upload's parts are
                                                      the store's own business until it completes)
-    processed/{video_id}/{take}/{rung}/index.m3u8    a rung's media playlist, beside its init segment and media
-    processed/{video_id}/{take}/{rung}/init.mp4,     segments (their names are ffmpeg's)
-                                      seg_*.m4s
-    processed/{video_id}/{take}/poster.jpg
-    processed/{video_id}/{take}/storyboard.jpg       the seek-bar sprite ...
-    processed/{video_id}/{take}/storyboard.vtt       ... and the WebVTT track that names it
+    processed/{video_id}/takes/{take}/{rung}/index.m3u8   a rung's media playlist, beside its init segment
+    processed/{video_id}/takes/{take}/{rung}/init.mp4,    and media segments (their names are ffmpeg's)
+                                           seg_*.m4s
+    processed/{video_id}/takes/{take}/poster.jpg
+    processed/{video_id}/takes/{take}/storyboard.jpg      the seek-bar sprite ...
+    processed/{video_id}/takes/{take}/storyboard.vtt      ... and the WebVTT track that names it
     processed/{video_id}/captions/{track}.vtt        caption tracks ({track}: the row's id and a fresh take per
                                                      version, captions.store_track)
+    transcripts/{job}/audio.wav, transcript.json     Amazon Transcribe's input and output for one generated
+                                                     track, deleted when the job has read them
 
-A take is one transcode's outputs, named afresh each time one starts (`new_take`). A retry never writes a new
+A take is one transcode's outputs, named afresh each time one starts (`new_take`); a new transcode removes the
+takes before it (`takes_prefix`) and nothing else, so caption tracks outlive a re-transcode. A retry never writes a new
 segment where an old one was, so no cache (a CDN edge, a browser) that kept a published file for a long time can
 ever serve the last attempt's bytes under this attempt's name: every published object is immutable.
 
@@ -50,9 +53,14 @@ def new_take() -> str:
     return secrets.token_hex(4)
 
 
+def takes_prefix(video_id: str) -> str:
+    """Every transcode's outputs, and nothing else of the video's (ends in `/`)."""
+    return f"{processed_prefix(video_id)}takes/"
+
+
 def take_prefix(video_id: str, take: str) -> str:
     """Everything one transcode published (ends in `/`)."""
-    return f"{processed_prefix(video_id)}{take}/"
+    return f"{takes_prefix(video_id)}{take}/"
 
 
 def rung_file(video_id: str, take: str, rung: str, name: str) -> str:
@@ -79,6 +87,21 @@ def storyboard_track(video_id: str, take: str) -> str:
 def caption_track(video_id: str, track: str) -> str:
     """A caption track's WebVTT file (`track` names the caption row and its version, never a user's words)."""
     return f"{processed_prefix(video_id)}captions/{track}.vtt"
+
+
+def transcript_prefix(job: str) -> str:
+    """Everything one Amazon Transcribe job reads and writes (ends in `/`); `job` is the worker's name for it."""
+    return f"transcripts/{job}/"
+
+
+def transcript_audio(job: str) -> str:
+    """The extracted audio a Transcribe job reads."""
+    return transcript_prefix(job) + "audio.wav"
+
+
+def transcript_result(job: str) -> str:
+    """Where a Transcribe job writes its JSON result (its OutputKey in our bucket)."""
+    return transcript_prefix(job) + "transcript.json"
 
 
 def beside(key: str, uri: str) -> str:

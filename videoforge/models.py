@@ -19,9 +19,13 @@ from sqlalchemy import (
     UniqueConstraint,
     Update,
     false,
+    func,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import to_tsvector
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from videoforge.db import Base, UTCDateTime
 from videoforge.lifecycle import (
@@ -152,9 +156,9 @@ class Video(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     access_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped when who may watch changes (visibility, deletion): playback links signed before stop at once."""
     auto_captions: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Transcribe the audio into a generated caption track once the ladder is done (chosen at upload)."""
-    """Bumped when who may watch changes (visibility, deletion): playback links signed before stop at once."""
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -166,7 +170,7 @@ class Video(Base):
     assets: Mapped[list[MediaAsset]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="MediaAsset.id")
     captions: Mapped[list[Caption]] = relationship(
-        back_populates="video", cascade="all, delete-orphan", order_by="Caption.language", lazy="selectin")
+        back_populates="video", cascade="all, delete-orphan", order_by="Caption.language")
 
     @property
     def retryable(self) -> bool:
@@ -318,6 +322,25 @@ class CaptionCue(Base):
     start: Mapped[float] = mapped_column(Float)
     end: Mapped[float] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
+
+
+# PostgreSQL full-text search (videoforge/modules/gallery/search.py). The 'simple' configuration lower-cases words and
+# neither stems nor drops stop words: the same in every language, as the query's language is unknown. The queries
+# spell these very expressions, so the planner uses the GIN indexes. SQLite searches FTS5 tables instead (migration
+# 0008), which no model declares.
+def search_words(column: ColumnElement[str] | Mapped[str]) -> ColumnElement[Any]:
+    """The words of a text column, as PostgreSQL's full-text search indexes them."""
+    return to_tsvector(text("'simple'"), column)
+
+
+def video_words() -> ColumnElement[Any]:
+    """A video's title (weight A) and description (weight B) as one searchable document."""
+    return func.setweight(search_words(Video.title), text("'A'")).op("||")(
+        func.setweight(search_words(Video.description), text("'B'")))
+
+
+Index("ix_videos_search", video_words(), postgresql_using="gin").ddl_if(dialect="postgresql")
+Index("ix_caption_cues_search", search_words(CaptionCue.text), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class OutboxMessage(Base):

@@ -27,6 +27,8 @@ JOBS = "jobs"
 """Topic of messages bound for the job queue."""
 TRANSCODE = "transcode"
 """Type of the job that asks a worker to transcode a video."""
+TRANSCRIBE = "transcribe"
+"""Type of the job that asks a worker to make a generated caption track from a video's audio."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class RelayResult:
 def transcode_message(video_id: str, request_id: str | None = None) -> dict[str, Any]:
     """The job that asks a worker to transcode a video; its request id ties the worker's log lines to the request."""
     return {"type": TRANSCODE, "video_id": video_id, "request_id": request_id or new_request_id()}
+
+
+def transcribe_message(video_id: str, caption_id: str, request_id: str | None = None) -> dict[str, Any]:
+    """The job that asks a worker to transcribe a video's audio into its pending generated track `caption_id`."""
+    return {"type": TRANSCRIBE, "video_id": video_id, "caption_id": caption_id,
+            "request_id": request_id or new_request_id()}
 
 
 def queue_transcode(session: Session, queue: Queue, transition: Update, video_id: str,

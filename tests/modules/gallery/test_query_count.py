@@ -79,3 +79,31 @@ def test_a_page_of_50_queued_videos_runs_the_queries_of_a_page_of_5(app, client,
     # Jobs take 40 s on average; of the two slots one is free, the other in 20 s: place p starts at (p - 1) * 20 s.
     assert sorted((v["queue_position"], v["estimated_start_seconds"]) for v in five.json) == [
         (1, 0), (3, 40), (5, 80), (7, 120), (9, 160)]
+
+
+def test_a_searched_page_of_50_runs_the_queries_of_a_page_of_5(app, client, auth_headers):
+    """`q` adds one query per page (each result's best cue), never one per video."""
+    from videoforge import captions
+    from videoforge.models import Caption
+    from videoforge.webvtt import Cue
+
+    now = utcnow()
+    few, many = auth_headers(), auth_headers()
+    for headers, count in ((few, 5), (many, 50)):
+        owner_id = owner_with_queued_videos(app, client, headers, count, now - timedelta(hours=1))
+        with app.extensions["videoforge.db"].session() as session:
+            for video in session.scalars(select(Video).where(Video.owner_id == owner_id)):
+                caption = Caption(video_id=video.id, language="en", label="English")
+                session.add(caption)
+                session.flush()
+                captions.index_cues(session, caption, [Cue(1.0, 2.0, "nothing here"), Cue(5.0, 6.0, "v marks the spot")])
+
+    with counted(app) as small:
+        five = client.get("/api/gallery/videos?page_size=50&q=v", headers=few)
+    with counted(app) as large:
+        fifty = client.get("/api/gallery/videos?page_size=50&q=v", headers=many)
+    assert (five.status_code, len(five.json), fifty.status_code, len(fifty.json)) == (200, 5, 200, 50)
+    with counted(app) as unsearched:
+        assert client.get("/api/gallery/videos?page_size=50", headers=many).status_code == 200
+    assert {v["match"]["start"] for v in five.json + fifty.json} == {5.0}
+    assert len(large) == len(small) == len(unsearched) + 1, "\n".join(large)

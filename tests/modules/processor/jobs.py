@@ -75,10 +75,10 @@ def stored_files(app, video_id: str) -> list[str]:
 
 
 def published_take(app, video_id: str) -> str:
-    """The take (processed/{video_id}/{take}/) the video's asset rows name: one for all of them."""
+    """The take (processed/{video_id}/takes/{take}/) the video's asset rows name: one for all of them."""
     with app.extensions["videoforge.db"].session() as session:
         keys = session.scalars(select(MediaAsset.key).where(MediaAsset.video_id == video_id)).all()
-    [take] = {key.split("/")[2] for key in keys}
+    [take] = {key.split("/")[3] for key in keys}
     return take
 
 
@@ -86,10 +86,10 @@ def referenced_files(app, video_id: str) -> list[str]:
     """What the published playlists and artwork reference: any stored file outside this is a leftover (another
     take's files included)."""
     take = published_take(app, video_id)
-    root = Path(get_storage(app).root) / "processed" / video_id / take
-    names = {f"{take}/{name}" for name in ("poster.jpg", "storyboard.jpg", "storyboard.vtt")}
+    root = Path(get_storage(app).root) / "processed" / video_id / "takes" / take
+    names = {f"takes/{take}/{name}" for name in ("poster.jpg", "storyboard.jpg", "storyboard.vtt")}
     for playlist in root.glob("*/index.m3u8"):
-        rung = f"{take}/{playlist.parent.name}"
+        rung = f"takes/{take}/{playlist.parent.name}"
         names.add(f"{rung}/index.m3u8")
         for line in playlist.read_text().splitlines():
             if line.startswith("#EXT-X-MAP:"):

@@ -65,7 +65,7 @@ def test_a_job_publishes_the_ladder_and_the_video_becomes_ready(app, clip):
     assert (done.width, done.height) == (320, 180) and done.duration == pytest.approx(3.0, abs=0.2)
     assert assets(app, video_id) == EXPECTED_ASSETS
     assert stored_files(app, video_id) == referenced_files(app, video_id)
-    root = Path(get_storage(app).root) / "processed" / video_id / published_take(app, video_id)
+    root = Path(get_storage(app).root) / "processed" / video_id / "takes" / published_take(app, video_id)
     assert not (root / "master.m3u8").exists()  # streaming writes the one master, from these rows
     with app.extensions["videoforge.db"].session() as session:
         rungs = session.scalars(select(MediaAsset).where(MediaAsset.video_id == video_id,
@@ -90,7 +90,7 @@ class RecordingStorage:
 
     def upload_file(self, key, path, content_type):
         text = Path(path).read_text() if key.endswith(".m3u8") else ""
-        self.uploads.append((key.split("/", 3)[3], text))  # processed/{video}/{take}/...
+        self.uploads.append((key.split("/", 4)[4], text))  # processed/{video}/takes/{take}/...
         self.inner.upload_file(key, path, content_type)
 
     def __getattr__(self, name):
@@ -205,7 +205,7 @@ def test_a_retried_job_replaces_partial_outputs(app, clip, tmp_path):
     video_id = queue_video(app, clip)
     leftover = tmp_path / "old.m4s"
     leftover.write_bytes(b"from an attempt that died")
-    old = f"processed/{video_id}/0ld7a4e0/1080p/seg_00007.m4s"
+    old = f"processed/{video_id}/takes/0ld7a4e0/1080p/seg_00007.m4s"
     get_storage(app).upload_file(old, str(leftover), "video/iso.segment")
     with app.extensions["videoforge.db"].session() as session:
         session.get(Video, video_id).status = "processing"  # as a crashed worker left it
@@ -295,3 +295,16 @@ def test_on_sqs_the_last_failed_attempt_fails_the_video_and_sqs_dead_letters_it(
     assert service.redrive_dead_letters(app.extensions["videoforge.db"], queue) == 1
     assert run_one(app) == "done"
     assert video(app, video_id).status == "ready"
+
+
+def test_a_new_transcode_removes_the_old_takes_and_keeps_the_caption_tracks(app, clip, tmp_path):
+    video_id = queue_video(app, clip)
+    assert run_one(app) == "done"
+    first = published_take(app, video_id)
+    track = tmp_path / "en.vtt"
+    track.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhello\n")
+    get_storage(app).upload_file(f"processed/{video_id}/captions/t1.vtt", str(track), "text/vtt")
+    service.retry_video(app.extensions["videoforge.db"], get_queue(app), video_id, force=True)
+    assert run_one(app) == "done"
+    assert published_take(app, video_id) != first
+    assert stored_files(app, video_id) == sorted([*referenced_files(app, video_id), "captions/t1.vtt"])

@@ -76,22 +76,23 @@ class Videos(MethodView):
     @blp.response(200, schemas.VideoSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
-        """My videos, newest first"""
+        """My videos, newest first, or those matching `q`, best first"""
         videos, pagination_parameters.item_count = service.library(
             get_session(), get_delivery(current_app), current_app.config, current_user(), args.get("status"),
-            pagination_parameters.page, pagination_parameters.page_size)
+            pagination_parameters.page, pagination_parameters.page_size, args.get("q"))
         return videos
 
 
 @blp.route("/public")
 class PublicVideos(MethodView):
+    @blp.arguments(schemas.SearchArgsSchema, location="query")
     @blp.response(200, schemas.VideoSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
-        """Public videos ready to watch, newest first"""
+    def get(self, args, pagination_parameters):
+        """Public videos ready to watch, newest first, or those matching `q`, best first"""
         videos, pagination_parameters.item_count = service.public_library(
             get_session(), get_delivery(current_app), current_app.config, current_user(required=False),
-            pagination_parameters.page, pagination_parameters.page_size)
+            pagination_parameters.page, pagination_parameters.page_size, args.get("q"))
         return videos
 
 
@@ -116,3 +117,7 @@ class VideoById(MethodView):
     def delete(self, video_id: str):
         """Delete a video, its upload and every processed output"""
         service.delete(get_session(), get_storage(current_app), current_user(), video_id)
+
+
+# Caption tracks and generated captions live in their own files; importing them registers their routes on `blp`.
+from videoforge.modules.gallery import captions_api, transcripts_api  # noqa: E402, F401

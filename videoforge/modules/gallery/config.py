@@ -29,3 +29,13 @@ POSTER_URL_EXPIRY = 3600
 """Seconds a poster URL in the Video JSON stays valid."""
 OUTBOX_RETENTION = 7 * 24 * 3600
 """Seconds relayed outbox rows are kept before `videoforge uploads cleanup` deletes them."""
+CAPTION_MAX_BYTES = 2 * 1024 * 1024
+"""Largest caption file (WebVTT or SRT) in bytes; a caption upload's request may be this much plus its form."""
+CAPTION_MAX_CUES = 20_000
+"""Most cues in one caption file."""
+CAPTION_MAX_CUE_CHARS = 1000
+"""Longest text of one cue, in characters."""
+CAPTION_URL_EXPIRY = 3600
+"""Seconds a caption file's download URL in the captions list stays valid."""
+AUTO_CAPTIONS = False
+"""Whether an upload that does not say gets an auto-generated caption track (transcription costs worker CPU)."""

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, post_dump, validate
 
 from videoforge.lifecycle import Status, Visibility
+from videoforge.modules.gallery.search import MAX_QUERY_LENGTH
 
 STATUSES = [status.value for status in Status]
 VISIBILITIES = [visibility.value for visibility in Visibility]
@@ -15,6 +16,23 @@ class UploadRequestSchema(Schema):
     content_type = fields.String(required=True, validate=validate.Length(max=200))
     description = fields.String(load_default="")
     visibility = fields.String(load_default=Visibility.PRIVATE.value, validate=validate.OneOf(VISIBILITIES))
+    auto_captions = fields.Boolean(load_default=None, metadata={
+        "description": "Transcribe the audio into an auto-generated caption track once the video is ready "
+                       "(default: the server's AUTO_CAPTIONS; refused when transcription is off)."})
+    caption_language = fields.String(load_default=None, validate=validate.Length(max=35), metadata={
+        "description": "BCP 47 tag of the spoken language for auto_captions, e.g. en, pt-BR (default: the server's "
+                       "AUTO_CAPTIONS_LANGUAGE)."})
+
+
+class MatchSchema(Schema):
+    """Where a search result matched: its best cue (link to `?t=<start>`), or only its title and description."""
+
+    start = fields.Float(allow_none=True, metadata={
+        "description": "Seconds into the video of the best matching cue; null when only the title or description "
+                       "matched."})
+    text = fields.String(allow_none=True, metadata={"description": "That cue's text (null without a cue)."})
+    language = fields.String(allow_none=True, metadata={
+        "description": "BCP 47 tag of that cue's caption track (null without a cue)."})
 
 
 class VideoSchema(Schema):
@@ -42,11 +60,19 @@ class VideoSchema(Schema):
     queue_position = fields.Integer(allow_none=True)
     estimated_start_seconds = fields.Float(allow_none=True)
     is_owner = fields.Boolean()
+    match = fields.Nested(MatchSchema, metadata={
+        "description": "Only in a list searched with `q`: where this video matched it."})
 
     @post_dump
     def _filename_for_owners_only(self, data, **kwargs):
         if data.get("filename") is None:  # the view withheld it: the key is left out, not null
             data.pop("filename", None)
+        return data
+
+    @post_dump
+    def _match_for_searches_only(self, data, **kwargs):
+        if data.get("match") is None:  # not a search: the key is left out, as before search existed
+            data.pop("match", None)
         return data
 
 
@@ -110,7 +136,13 @@ class VideoPatchSchema(Schema):
     visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
 
 
-class VideoQueryArgsSchema(Schema):
+class SearchArgsSchema(Schema):
+    q = fields.String(validate=validate.Length(max=MAX_QUERY_LENGTH), metadata={"description": (
+        "Search titles, descriptions and caption text; results best first, each with `match`. Every word must "
+        "appear (the last also as a prefix); punctuation and operators are plain separators. Blank: no search.")})
+
+
+class VideoQueryArgsSchema(SearchArgsSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
@@ -120,3 +152,8 @@ class UploadRulesSchema(Schema):
     title_max_length = fields.Integer()
     description_max_length = fields.Integer()
     upload_max_size = fields.Integer(metadata={"description": "Largest upload in bytes"})
+
+
+class GenerateCaptionsSchema(Schema):
+    language = fields.String(load_default=None, validate=validate.Length(max=35), metadata={
+        "description": "BCP 47 tag of the spoken language, e.g. en, pt-BR (default: AUTO_CAPTIONS_LANGUAGE)."})

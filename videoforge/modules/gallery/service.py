@@ -11,14 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from videoforge import layout, outbox, waiting
+from videoforge import captions, layout, outbox, waiting
 from videoforge.db import Database
 from videoforge.erasure import erase_video, remove_objects
 from videoforge.errors import NoSuchVideo, Refusal
-from videoforge.lifecycle import CONFIRMED, Status, Visibility
-from videoforge.models import User, Video, utcnow
+from videoforge.languages import canonical_tag
+from videoforge.lifecycle import CONFIRMED, CaptionStatus, Status, Visibility
+from videoforge.models import Caption, User, Video, utcnow
+from videoforge.modules.gallery import search
 from videoforge.modules.gallery.rules import (
     check_quota,
     check_size,
@@ -80,6 +83,7 @@ def create_upload(session: Session, storage: Storage, config: dict[str, Any], us
     check_quota(session, config, user, video.source_size)
     session.add(video)
     session.flush()  # the id is part of the key
+    video.auto_captions = wants_generated_captions(session, config, video, data)
     video.source_key = layout.source_key(user.id, video.id)
     if video.source_size >= int(config["MULTIPART_THRESHOLD"]):
         video.part_size = part_size_for(config, video.source_size)
@@ -87,6 +91,28 @@ def create_upload(session: Session, storage: Storage, config: dict[str, Any], us
     session.commit()
     log.info("upload created", extra={"video_id": video.id})
     return video, upload_plan(storage, config, video)
+
+
+def wants_generated_captions(session: Session, config: dict[str, Any], video: Video, data: dict[str, Any]) -> bool:
+    """The upload's wish for generated captions (AUTO_CAPTIONS when it does not say); when it wishes, its pending
+    track is created now, carrying the spoken language until the processor writes its job on ready."""
+    wanted = data.get("auto_captions")
+    on = bool(config.get("TRANSCRIPTION_BACKEND"))
+    if wanted and not on:
+        raise Refusal.field(422, "auto_captions", f"Cannot generate captions: {captions.OFF_REASON}.")
+    if not (on and (config.get("AUTO_CAPTIONS") if wanted is None else wanted)):
+        return False
+    captions.pending_generated(session, video.id, caption_language(config, data.get("caption_language"),
+                                                                   "caption_language"))
+    return True
+
+
+def caption_language(config: dict[str, Any], language: str | None, field: str) -> str:
+    """A request's spoken language in canonical form, AUTO_CAPTIONS_LANGUAGE when it names none."""
+    tag = canonical_tag(language or config.get("AUTO_CAPTIONS_LANGUAGE") or "en")
+    if tag is None:
+        raise Refusal.field(422, field, f"{str(language)[:40]!r} is not a language tag such as en, pt-BR or zh-Hant.")
+    return tag
 
 
 def upload_plan(storage: Storage, config: dict[str, Any], video: Video) -> dict[str, Any]:
@@ -241,25 +267,30 @@ def video_for_change(session: Session, video_id: str, user: User, owner_only: bo
     return video
 
 
-def my_videos(session: Session, user: User, status: str | None, page: int, page_size: int) -> tuple[list[Video], int]:
+def my_videos(session: Session, user: User, status: str | None, page: int, page_size: int,
+              words: list[str] | None = None) -> tuple[list[Video], int]:
     query = select(Video).where(Video.owner_id == user.id)
     if status:
         query = query.where(Video.status == status)
-    return _page(session, query, page, page_size)
+    return _page(session, query, page, page_size, words)
 
 
-def public_videos(session: Session, page: int, page_size: int) -> tuple[list[Video], int]:
+def public_videos(session: Session, page: int, page_size: int,
+                  words: list[str] | None = None) -> tuple[list[Video], int]:
     return _page(session, select(Video).where(Video.visibility == Visibility.PUBLIC, Video.status == Status.READY),
-                 page, page_size)
+                 page, page_size, words)
 
 
-def _page(session: Session, query: Select[Video], page: int, page_size: int) -> tuple[list[Video], int]:
+def _page(session: Session, query: Select[Video], page: int, page_size: int,
+          words: list[str] | None = None) -> tuple[list[Video], int]:
+    """A page of `query`, newest first; with search words, only the matches, best first (gallery/search.py)."""
+    query, order = search.ranked(session, query, words or [])
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     offset = (page - 1) * page_size
     if offset >= total:  # past the end; also keeps a huge ?page= from overflowing the database's OFFSET
         return [], total
     rows = session.scalars(query.options(selectinload(Video.assets))
-                           .order_by(Video.created_at.desc(), Video.id.desc())
+                           .order_by(*order)
                            .offset(offset).limit(page_size)).all()
     return list(rows), total
 
@@ -305,10 +336,12 @@ class VideoView:
     poster_url: str | None
     queue_position: int | None
     estimated_start_seconds: float | None
+    match: search.Match | None = None
+    """Where a search result matched (None: the list was not searched)."""
 
 
 def present(session: Session, delivery: Delivery, config: dict[str, Any], videos: Sequence[Video],
-            viewer: User | None) -> list[VideoView]:
+            viewer: User | None, matches: dict[str, search.Match] | None = None) -> list[VideoView]:
     """What `viewer` sees of a page of videos: signed posters, and the queued ones' places in line and estimated
     starts asked once for the whole page (waiting.outlook), never once per video."""
     outlook = waiting.outlook(session, videos, float(config["WORKER_HEARTBEAT_SECONDS"]))
@@ -323,7 +356,8 @@ def present(session: Session, delivery: Delivery, config: dict[str, Any], videos
             filename=video.filename if is_owner or (viewer is not None and viewer.is_admin) else None,
             poster_url=delivery.object_url(poster.key, expiry) if poster is not None else None,
             queue_position=place.position if place else None,
-            estimated_start_seconds=place.estimated_start_seconds if place else None))
+            estimated_start_seconds=place.estimated_start_seconds if place else None,
+            match=(matches or {}).get(video.id)))
     return views
 
 
@@ -358,17 +392,19 @@ def retry(session: Session, db: Database, delivery: Delivery, queue: Queue, conf
 
 
 def library(session: Session, delivery: Delivery, config: dict[str, Any], user: User, status: str | None,
-            page: int, page_size: int) -> tuple[list[VideoView], int]:
-    """A page of the user's own videos, and how many there are."""
-    videos, total = my_videos(session, user, status, page, page_size)
-    return present(session, delivery, config, videos, user), total
+            page: int, page_size: int, q: str | None = None) -> tuple[list[VideoView], int]:
+    """A page of the user's own videos, and how many there are; with `q`, those matching it, best first."""
+    words = search.words(q)
+    videos, total = my_videos(session, user, status, page, page_size, words)
+    return present(session, delivery, config, videos, user, search.matches(session, videos, words)), total
 
 
 def public_library(session: Session, delivery: Delivery, config: dict[str, Any], viewer: User | None,
-                   page: int, page_size: int) -> tuple[list[VideoView], int]:
-    """A page of public videos ready to watch, and how many there are."""
-    videos, total = public_videos(session, page, page_size)
-    return present(session, delivery, config, videos, viewer), total
+                   page: int, page_size: int, q: str | None = None) -> tuple[list[VideoView], int]:
+    """A page of public videos ready to watch, and how many there are; with `q`, those matching it, best first."""
+    words = search.words(q)
+    videos, total = public_videos(session, page, page_size, words)
+    return present(session, delivery, config, videos, viewer, search.matches(session, videos, words)), total
 
 
 def show(session: Session, delivery: Delivery, config: dict[str, Any], viewer: User | None,
@@ -388,3 +424,27 @@ def delete(session: Session, storage: Storage, user: User, video_id: str) -> Non
     """The owner (or an admin) deletes a video with every object it has."""
     # Objects, then rows: one home (videoforge/erasure.py), shared with the deletion of an account.
     erase_video(session, storage, video_for_change(session, video_id, user))
+
+
+def generate_captions(session: Session, db: Database, queue: Queue, config: dict[str, Any], user: User, video_id: str,
+                      language: str | None, request_id: str | None) -> Caption:
+    """The owner (or an admin) asks for an auto-generated track of a ready video: pending, its job queued. One at a
+    time per language; a failed one may be asked for again, a ready one is deleted first."""
+    if not config.get("TRANSCRIPTION_BACKEND"):
+        raise Refusal(409, f"Cannot generate captions: {captions.OFF_REASON}.")
+    video = video_for_change(session, video_id, user)
+    if video.status != Status.READY:
+        raise Refusal.field(409, "status", f"Captions are generated from a ready video; this one is {video.status}.")
+    tag = caption_language(config, language, "language")
+    existing = next((c for c in video.captions if c.generated and c.language == tag), None)
+    if existing is not None and existing.status != CaptionStatus.FAILED:
+        doing = "is already being generated" if existing.status != CaptionStatus.READY else "exists; delete it first"
+        raise Refusal.field(409, "language", f"The auto-generated {tag} track {doing}.")
+    try:
+        caption, message = captions.request_generated(session, queue, video.id, tag, request_id)
+        session.commit()
+    except IntegrityError:  # the same language asked for twice at once: the other request won
+        session.rollback()
+        raise Refusal.field(409, "language", f"The auto-generated {tag} track is already being generated.") from None
+    outbox.relay_after_commit(db, queue, message.id)
+    return caption

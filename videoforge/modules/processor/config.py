@@ -1,4 +1,4 @@
-"""Processor defaults: ladder, encoder, limits and worker scaling."""
+"""Processor defaults: ladder, encoder, limits, worker scaling and transcription (TRANSCRIPTION_BACKEND is core)."""
 
 LADDER_HEIGHTS = [1080, 720, 480, 360]
 """Rungs of the ladder by short side; never upscaled."""
@@ -44,3 +44,19 @@ FFMPEG_MEMORY_MB = 0
 """Data memory (RLIMIT_DATA) of one ffmpeg in MiB; 0 means 1536 + 384 per CPU (x264's threads grow with cores)."""
 FFMPEG_FILE_MB = 1024
 """Largest file one ffmpeg may write, in MiB (RLIMIT_FSIZE); a 4 s 1080p segment is about 3 MiB."""
+TRANSCRIPTION_CHUNK_SECONDS = 30.0
+"""pocketsphinx decodes this much audio at a time (cut at a quiet point), so memory stays flat on long videos."""
+WHISPER_MODEL_DIR = ""
+"""Folder of a faster-whisper model (the whisper backend needs it; nothing is ever downloaded)."""
+WHISPER_COMPUTE_TYPE = "int8"
+"""CTranslate2 compute type of the whisper backend on the CPU."""
+WHISPER_THREADS = 0
+"""CPU threads of the whisper backend; 0 lets CTranslate2 choose."""
+TRANSCRIBE_REGION = ""
+"""Region of Amazon Transcribe; empty means S3_REGION."""
+TRANSCRIBE_ENDPOINT_URL = ""
+"""Amazon Transcribe endpoint override (tests, compatible servers)."""
+TRANSCRIBE_POLL_SECONDS = 5.0
+"""How often the worker asks Amazon Transcribe whether a job is done."""
+TRANSCRIBE_MAX_WAIT_SECONDS = 3600.0
+"""A Transcribe job not done by then fails the track (the video plays on)."""

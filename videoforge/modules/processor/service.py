@@ -17,6 +17,7 @@ from sqlalchemy import Update, delete, select
 from sqlalchemy.orm import Session
 
 from videoforge import layout, outbox
+from videoforge.captions import queue_generated_on_ready
 from videoforge.db import Database, rows_matched
 from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.lifecycle import WORKABLE, Status
@@ -78,8 +79,12 @@ def handle_message(ctx: JobContext, message: Message) -> Outcome:
     video_id = body.get("video_id")
     extra = {"video_id": video_id, "job": message.id}
     try:
+        if body.get("type") == outbox.TRANSCRIBE:
+            from videoforge.modules.processor.captioning import handle_transcribe  # it imports this module
+
+            return handle_transcribe(ctx, message, extra)
         if body.get("type") != outbox.TRANSCODE or not isinstance(video_id, str):
-            log.warning("dropping a message that is not a transcode job: %r", body, extra=extra)
+            log.warning("dropping a message that is neither a transcode nor a transcribe job: %r", body, extra=extra)
             ctx.queue.delete(message)
             return Outcome.SKIPPED
         with ctx.db.session() as session:
@@ -155,7 +160,7 @@ def transcode(ctx: JobContext, video_id: str) -> None:
             raise UnplayableSource("the uploaded file is missing from storage: upload it again") from None
         except ObjectChanged:  # no retry can bring the confirmed bytes back
             raise UnplayableSource(SOURCE_CHANGED) from None
-        _check(ctx)
+        check_cancelled(ctx)
         _settle(ctx.db, Video.report_progress(video_id, "probing", 1.0))
         limits = Limits.from_config(cfg)
         info = probe(source_path, max_duration=float(cfg.get("MAX_DURATION", 4 * 3600)), limits=limits)
@@ -176,7 +181,7 @@ def transcode(ctx: JobContext, video_id: str) -> None:
             publisher.abort()
             raise
         bandwidths = publisher.finish()
-        _check(ctx)
+        check_cancelled(ctx)
         _settle(ctx.db, Video.report_progress(video_id, "artwork", TRANSCODE_SHARE + 2))
         poster = make_poster(source_path, info, work / layout.POSTER, limits=limits)
         # The lowest rung's 2 s keyframes are enough for tiles, and far cheaper than decoding the source.
@@ -188,12 +193,15 @@ def transcode(ctx: JobContext, video_id: str) -> None:
                    "thumbnails": (layout.storyboard_track(video_id, take), vtt)}
         for key, path in artwork.values():
             ctx.storage.upload_file(key, str(path), content_type_of(path))
-        finish_video(ctx.db, video_id, take, rungs, info, bandwidths, {kind: key for kind, (key, _) in artwork.items()})
+        finish_video(ctx.db, ctx.queue, cfg, video_id, take, rungs, info, bandwidths,
+                     {kind: key for kind, (key, _) in artwork.items()})
 
 
-def _check(ctx: JobContext) -> None:
+def check_cancelled(ctx: JobContext) -> None:
+    """Raise JobCancelled once the worker is stopping (checked between steps of every kind of job)."""
     if ctx.cancel.is_set():
         raise JobCancelled()
+
 
 
 _P = ParamSpec("_P")
@@ -201,7 +209,7 @@ _P = ParamSpec("_P")
 
 def _cancellable(ctx: JobContext, callback: Callable[_P, None]) -> Callable[_P, None]:
     def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        _check(ctx)  # raising here makes the ladder runner stop ffmpeg
+        check_cancelled(ctx)  # raising here makes the ladder runner stop ffmpeg
         callback(*args, **kwargs)
 
     return wrapped
@@ -215,7 +223,7 @@ class ProgressWriter:
         self._last = float("-inf")
 
     def __call__(self, percent: float, stage: str) -> None:
-        _check(self.ctx)
+        check_cancelled(self.ctx)
         now = time.monotonic()
         if now - self._last < self.interval:
             return
@@ -244,12 +252,13 @@ def start_video(db: Database, video_id: str) -> tuple[str, ObjectStat | None]:
 
 
 def reset_outputs(ctx: JobContext, video_id: str, info: SourceInfo) -> None:
-    """Forget a previous attempt's outputs, so a retry replaces them instead of adding to them."""
+    """Forget a previous attempt's outputs, so a retry replaces them instead of adding to them (its caption
+    tracks stay: they are the video's, not the transcode's)."""
     with ctx.db.session() as session:
         session.execute(delete(MediaAsset).where(MediaAsset.video_id == video_id))
         session.execute(Video.report_progress(video_id, "transcoding").values(
             duration=info.duration, width=info.width, height=info.height))
-    ctx.storage.delete_prefix(layout.processed_prefix(video_id))
+    ctx.storage.delete_prefix(layout.takes_prefix(video_id))
 
 
 def record_variant(db: Database, video_id: str, take: str, rung: Rung, info: SourceInfo,
@@ -260,15 +269,20 @@ def record_variant(db: Database, video_id: str, take: str, rung: Rung, info: Sou
         session.execute(Video.report_progress(video_id, "transcoding (playable)"))
 
 
-def finish_video(db: Database, video_id: str, take: str, rungs: list[Rung], info: SourceInfo,
-                 bandwidths: dict[str, Bandwidth], artwork: dict[str, str]) -> None:
-    """Everything is uploaded: record the final assets and make the video ready."""
+def finish_video(db: Database, queue: Queue, config: dict[str, Any], video_id: str, take: str, rungs: list[Rung],
+                 info: SourceInfo, bandwidths: dict[str, Bandwidth], artwork: dict[str, str]) -> None:
+    """Everything is uploaded: record the final assets and make the video ready. The transcribe jobs its upload
+    asked for are written in the same transaction: captions start once the video plays, never before."""
     with db.session() as session:
         for rung in rungs:
             _upsert_variant(session, video_id, take, rung, info, bandwidths[rung.name], complete=True)
         for kind, key in artwork.items():
             _upsert_asset(session, video_id, kind, "", key=key, width=None, height=None, complete=True)
         session.execute(Video.finish(video_id))
+        video = session.get(Video, video_id)
+        jobs = queue_generated_on_ready(session, queue, config, video) if video is not None else []
+    for job in jobs:
+        outbox.relay_after_commit(db, queue, job)
 
 
 def _upsert_variant(session: Session, video_id: str, take: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth,

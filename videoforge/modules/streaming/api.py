@@ -84,8 +84,22 @@ class MasterPlaylist(MethodView):
         """Master playlist of the published rungs (players pass the playback token)."""
         video, token = _video_for_player(video_id, args["token"])
         rungs = service.rungs_to_play(video)
-        text = service.master_playlist(rungs, lambda name: f"{name}/index.m3u8?token={token}")
+        text = service.master_playlist(rungs, lambda name: f"{name}/index.m3u8?token={token}",
+                                       service.subtitle_tracks(video),
+                                       lambda caption_id: f"captions/{caption_id}/index.m3u8?token={token}")
         return _playlist_response(text, growing=not all(r.complete for r in rungs))
+
+
+@blp.route("/videos/<video_id>/captions/<caption_id>/index.m3u8")
+class SubtitlePlaylist(MethodView):
+    @blp.arguments(PlaylistQuerySchema, location="query")
+    @blp.response(200, content_type=HLS_TYPE)
+    @blp.alt_response(404, description="No such video or ready caption track, or failed")
+    def get(self, args, video_id: str, caption_id: str):
+        """A caption track's playlist: one segment, its WebVTT file at a signed URL."""
+        video, _ = _video_for_player(video_id, args["token"])
+        caption = service.caption_to_play(video, caption_id)
+        return _playlist_response(service.subtitle_playlist(video, caption, _grant(video).url), growing=False)
 
 
 @blp.route("/videos/<video_id>/<rung>/index.m3u8")

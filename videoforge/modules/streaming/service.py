@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from videoforge import layout
 from videoforge.errors import NoSuchVideo, Refusal
-from videoforge.lifecycle import Status
-from videoforge.models import MediaAsset, User, Video
+from videoforge.languages import canonical_tag
+from videoforge.lifecycle import CaptionKind, CaptionStatus, Status
+from videoforge.models import Caption, MediaAsset, User, Video
 from videoforge.modules.streaming import tokens
 from videoforge.modules.streaming.playlists import sign_playlist, sign_vtt
 from videoforge.ports.delivery import Delivery, MediaGrant
@@ -149,12 +151,16 @@ def segment_url_expiry(duration: float | None, ceiling: int, margin: int) -> int
     return int(min(ceiling, 2 * duration + margin))
 
 
-def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str]) -> str:
-    """The master playlist of the published rungs, lowest first; rungs still growing join as they appear.
+def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str],
+                    subtitles: Sequence[Caption] = (), subtitle_url: Callable[[str], str] | None = None) -> str:
+    """The master playlist of the published rungs, lowest first; rungs still growing join as they appear; each ready
+    caption track a SUBTITLES rendition of the group every rung names.
 
-    The only master there is: the processor stores none, so this one lists exactly the rungs served, each URL
-    carrying the viewer's token."""
+    The only master there is: the processor stores none, so this one lists exactly the rungs and tracks served,
+    each URL carrying the viewer's token."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if subtitles and subtitle_url is not None:
+        lines += subtitle_media(subtitles, subtitle_url)
     for rung in rungs:
         attrs = [f"BANDWIDTH={rung.bandwidth or 1}"]
         if rung.average_bandwidth:
@@ -166,9 +172,72 @@ def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str]) -
         if rung.frame_rate:
             attrs.append(f"FRAME-RATE={rung.frame_rate:.3f}")
         attrs.append(f'NAME="{rung.name}"')
+        if subtitles and subtitle_url is not None:
+            attrs.append(f'SUBTITLES="{SUBTITLES_GROUP}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
         lines.append(variant_url(rung.name))
     return "\n".join(lines) + "\n"
+
+
+# --- caption tracks as HLS subtitle renditions ------------------------------------------------------------------------
+
+SUBTITLES_GROUP = "subs"
+CAPTIONS_CHARACTERISTICS = ("public.accessibility.transcribes-spoken-dialog,"
+                            "public.accessibility.describes-music-and-sound")
+"""What Apple's players look for to offer a track as captions for the deaf and hard of hearing (SDH)."""
+# Left out of a quoted string: its closing quote, line breaks and other control characters (RFC 8216 4.2).
+_UNQUOTABLE = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+def subtitle_tracks(video: Video) -> list[Caption]:
+    """The video's ready caption tracks, by language, uploaded before generated."""
+    return sorted((c for c in video.captions if c.status == CaptionStatus.READY and c.key),
+                  key=lambda c: (c.language, c.generated))
+
+
+def caption_to_play(video: Video, caption_id: str) -> Caption:
+    """One ready track of a playable video, or a 404 (a failed video serves no track either)."""
+    rungs_to_play(video)
+    for caption in subtitle_tracks(video):
+        if caption.id == caption_id:
+            return caption
+    raise Refusal(404, "No such caption track for this video.")
+
+
+def subtitle_media(tracks: Sequence[Caption], url: Callable[[str], str]) -> list[str]:
+    """One EXT-X-MEDIA line per track. Names are unique in the group (RFC 8216 asks it), labels quoted safely, and a
+    tag we would not have accepted is left out rather than written."""
+    lines, names = [], set()
+    for caption in tracks:
+        name = _quotable(caption.label) or caption.language
+        if name in names:
+            name = f"{name} ({caption.language}{', auto' if caption.generated else ''})"
+        while name in names:
+            name += "'"
+        names.add(name)
+        attrs = ["TYPE=SUBTITLES", f'GROUP-ID="{SUBTITLES_GROUP}"', f'NAME="{_quotable(name)}"']
+        if canonical_tag(caption.language) == caption.language:
+            attrs.append(f'LANGUAGE="{caption.language}"')
+        attrs += ["DEFAULT=NO", "AUTOSELECT=YES", "FORCED=NO"]
+        if caption.kind == CaptionKind.CAPTIONS:
+            attrs.append(f'CHARACTERISTICS="{CAPTIONS_CHARACTERISTICS}"')
+        attrs.append(f'URI="{url(caption.id)}"')
+        lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
+    return lines
+
+
+def subtitle_playlist(video: Video, caption: Caption, url: Callable[[str], str]) -> str:
+    """A VOD media playlist of one segment, the track's whole WebVTT file at its granted URL, as long as the video
+    (hls.js and Safari take a single WebVTT segment for the whole timeline; the file maps cue time 0 to media time 0,
+    webvtt.HLS_TIMESTAMP_MAP)."""
+    duration = video.duration if video.duration and video.duration > 0 else 1.0
+    return "\n".join([
+        "#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{math.ceil(duration)}", "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD", f"#EXTINF:{duration:.3f},", url(caption.key), "#EXT-X-ENDLIST"]) + "\n"
+
+
+def _quotable(text: str) -> str:
+    return _UNQUOTABLE.sub("", text or "")[:100]
 
 
 def signed_variant(text: str, key: str, url: Callable[[str], str]) -> str:
