@@ -5,8 +5,10 @@
 # Lambda runs the code as its own unprivileged user; the task root is read-only at run time and /tmp is the one
 # writable place, so the instance folder lives there (with local sign-in, give AUTH_JWKS_URL: a Lambda verifies
 # the gateway's tokens, it never signs its own).
+# Python 3.12 base: SnapStart (ansible's aws_lambda role turns it on) needs a base image whose runtime runs the
+# before-snapshot and after-restore hooks (videoforge/snapstart.py), which AWS's Python images do from 3.12 on.
 
-FROM public.ecr.aws/lambda/python:3.11 AS wheel
+FROM public.ecr.aws/lambda/python:3.12 AS wheel
 WORKDIR /src
 # Dependencies from setup.cfg alone first: a code change then rebuilds only the small VideoForge wheel.
 COPY setup.cfg ./
@@ -17,7 +19,7 @@ COPY videoforge ./videoforge
 COPY entrypoints ./entrypoints
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /app .
 
-FROM public.ecr.aws/lambda/python:3.11 AS runtime
+FROM public.ecr.aws/lambda/python:3.12 AS runtime
 ENV VIDEOFORGE_AUTO_MIGRATE=false VIDEOFORGE_WORKER_IN_PROCESS=false VIDEOFORGE_LOG_FORMAT=json \
     VIDEOFORGE_INSTANCE_PATH=/tmp/videoforge
 COPY --from=wheel /deps /deps

@@ -5,7 +5,8 @@ snapshots the whole memory and resumes every new execution environment from that
 then shared by all of them: open sockets, the `random` generator's state, ids, fetched secrets and keys. So:
 
 - before the snapshot: no database connection or HTTP client pool is left open to be copied, and no fetched
-  secret or signing key stays cached;
+  secret or signing key stays cached; the modules a first request imports lazily (boto3, joserfc) are imported,
+  since in a snapshot they cost nothing;
 - after each restore: the database pool starts empty (`dispose(close=False)`: a connection the snapshot might
   hold belongs to another environment), `random` is seeded again from the kernel, the environment gets its own
   instance id, secrets are fetched again (a rotated database password reaches a months-old snapshot), the JWKS is
@@ -64,6 +65,7 @@ def register_hooks(app: Flask) -> None:
 
 def before_snapshot(app: Flask) -> None:
     """Leave nothing in the snapshot that must not be shared: no open connection, no cached key or secret."""
+    _preload(app)
     db = app.extensions.get("videoforge.db")
     if db is not None:
         db.engine.dispose()  # closes the pooled connections init opened (a migration check, a warm-up query)
@@ -83,6 +85,23 @@ def after_restore(app: Flask) -> None:
     _drop_clients(app)
     _forget_keys(app)
     log.info("restored from a SnapStart snapshot as instance %s", app.extensions[INSTANCE_ID])
+
+
+def _preload(app: Flask) -> None:
+    """Import what a restored instance's first requests would otherwise import: code in the snapshot is free.
+
+    Outside SnapStart these stay lazy (each costs a cold start that may never need it). Only modules are
+    loaded here: no client, credentials or key is made, so nothing in them is shared between instances.
+    """
+    import importlib
+
+    wanted = []
+    if app.config.get("STORAGE_BACKEND") == "s3" or app.config.get("QUEUE_BACKEND") == "sqs":
+        wanted.append("boto3")  # botocore's credential chain (the container provider under SnapStart) and clients
+    if "videoforge.verifier" in app.extensions:
+        wanted += ["joserfc.jwk", "joserfc.jwt"]  # the first bearer token's check
+    for name in wanted:
+        importlib.import_module(name)
 
 
 def _drop_clients(app: Flask) -> None:

@@ -131,12 +131,12 @@ class Buildah:
 # Base image named in a Dockerfile -> the stand-in's Containerfile and the files its context needs.
 STANDIN_FOR = {
     "python:3.11-slim-bookworm": ("python.Containerfile", ()),
-    "public.ecr.aws/lambda/python:3.11": ("lambda.Containerfile", ("lambda-entrypoint.sh",)),
+    "public.ecr.aws/lambda/python:3.12": ("lambda.Containerfile", ("lambda-entrypoint.sh",)),
     "node:20-bookworm-slim": ("node.Containerfile", ()),
     "nginxinc/nginx-unprivileged:1.27-alpine": ("nginx.Containerfile", ("nginx.conf", "nginx-default.conf")),
 }
-# The Lambda stand-in starts from the Python one.
-STANDIN_ORDER = ["python:3.11-slim-bookworm", "public.ecr.aws/lambda/python:3.11", "node:20-bookworm-slim",
+# The Lambda stand-in starts from the Python one (so it runs Debian's 3.11 under the 3.12 name: see its file).
+STANDIN_ORDER = ["python:3.11-slim-bookworm", "public.ecr.aws/lambda/python:3.12", "node:20-bookworm-slim",
                  "nginxinc/nginx-unprivileged:1.27-alpine"]
 
 
