@@ -35,14 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
+from benchmarks.playlist_signing import SEGMENTS, variant_playlist  # noqa: E402 - the same 2-hour playlist
 from videoforge.modules.streaming.service import signed_variant  # noqa: E402
 from videoforge.ports.delivery.cloudfront import CloudFrontDelivery  # noqa: E402
 from videoforge.ports.delivery.storage import StorageDelivery  # noqa: E402
 from videoforge.ports.storage.local import LocalStorage  # noqa: E402
 from videoforge.ports.storage.s3 import S3Storage  # noqa: E402
-from videoforge.ports.storage.sigv4 import QueryPresigner  # noqa: E402
 
-SEGMENTS = 1800  # 2 h of 4 s segments
 VIDEO = "0f8fad5bd9cb469fa16570867728950e"
 PREFIX = f"processed/{VIDEO}/"
 PLAYLIST_KEY = f"{PREFIX}3fa85f64/720p/index.m3u8"
@@ -50,20 +49,10 @@ EXPIRES = 4 * 3600
 CDN = "https://d111111abcdef8.cloudfront.net"
 
 
-def variant_playlist(segments: int = SEGMENTS) -> str:
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:4", "#EXT-X-MEDIA-SEQUENCE:0",
-             "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS", '#EXT-X-MAP:URI="init.mp4"']
-    for i in range(segments):
-        lines += ["#EXTINF:4.000000,", f"seg_{i:05d}.m4s"]
-    lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"
-
-
 def deliveries(scratch: str) -> dict[str, tuple[object, bool]]:
     """name -> (delivery, empty the CloudFront memo before each playlist)."""
-    presigner = QueryPresigner("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                               region="us-east-1", endpoint_url="http://127.0.0.1:8333")
-    s3 = StorageDelivery(S3Storage(None, "videoforge", presigner))  # type: ignore[arg-type] - presigning needs no client
+    s3 = StorageDelivery(S3Storage("videoforge", endpoint_url="http://127.0.0.1:8333", credentials=(
+        "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None)))  # presigning makes no client
     cdn = CloudFrontDelivery(CDN, "K2JCJMDEHXQW5F", rsa.generate_private_key(public_exponent=65537, key_size=2048))
     local = LocalStorage(scratch, "http://127.0.0.1:8000/api/storage", "benchmark secret")
     return {

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-import uuid
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e.conftest import CHROMIUM, running_app
-from tests.e2e.test_content_security_policy import REPORT_VIOLATIONS, upload_and_play, watched_page
+from tests.e2e.test_content_security_policy import (
+    REPORT_VIOLATIONS,
+    browser_bucket,
+    upload_and_play,
+    watched_page,
+)
 from tests.edge import CloudFrontKey, EdgeServer
 from tests.media import make_clip
 
@@ -25,14 +29,8 @@ PARENT = "videoforge.test"
 
 @pytest.fixture(scope="module")
 def bucket(weed_s3) -> str:
-    """A bucket of its own, open to browser PUTs (uploads go straight to storage) from any loopback origin."""
-    name = f"vf-cdn-{uuid.uuid4().hex[:8]}"
-    client = weed_s3.client()
-    client.create_bucket(Bucket=name)
-    client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD", "PUT"], "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]})
-    return name
+    """A bucket of its own, open to browser uploads (they go straight to storage)."""
+    return browser_bucket(weed_s3, "vf-cdn")
 
 
 @contextlib.contextmanager

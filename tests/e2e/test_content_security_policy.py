@@ -26,18 +26,24 @@ document.addEventListener("securitypolicyviolation", (e) => console.error(
 @pytest.fixture(scope="module")
 def s3_live_server(weed_s3, tmp_path_factory):
     """`videoforge run` storing in its own bucket on the session's S3 server (another origin than the page)."""
-    bucket = f"vf-csp-{uuid.uuid4().hex[:8]}"
-    client = weed_s3.client()
-    client.create_bucket(Bucket=bucket)
-    # Browsers PUT uploads and GET segments cross-origin; ETag is read back for multipart confirms.
-    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD", "PUT"], "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]})
+    bucket = browser_bucket(weed_s3, "vf-csp")
     with running_app(tmp_path_factory.mktemp("instance-s3"), VIDEOFORGE_STORAGE_BACKEND="s3",
                      VIDEOFORGE_S3_BUCKET=bucket, VIDEOFORGE_S3_ENDPOINT_URL=weed_s3.endpoint_url,
                      VIDEOFORGE_S3_REGION=weed_s3.region, VIDEOFORGE_S3_ACCESS_KEY_ID=weed_s3.access_key,
                      VIDEOFORGE_S3_SECRET_ACCESS_KEY=weed_s3.secret_key, VIDEOFORGE_LADDER_HEIGHTS="240") as app:
         yield app
+
+
+def browser_bucket(weed_s3, prefix: str) -> str:
+    """A new bucket on the session's S3 server that browsers may PUT uploads to and GET media from, from any
+    origin (ETag is read back for multipart confirms); its name."""
+    bucket = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    client = weed_s3.client()
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD", "PUT"], "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]})
+    return bucket
 
 
 def watched_page(new_page, name: str) -> tuple[Page, list[tuple[str, str]]]:
