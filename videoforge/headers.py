@@ -93,7 +93,9 @@ def client_policy(config: dict[str, Any]) -> Policy:
         # React sets style through the CSSOM (element.style), which CSP does not govern: no 'unsafe-inline'.
         "style-src": ["'self'"],
         "img-src": _unique(["'self'", "data:"], fetched),  # data: for the inline favicon
-        "media-src": _unique(["'self'", "blob:"], fetched),  # blob: is hls.js's MediaSource
+        # blob: is hls.js's MediaSource; data: the `data:,WEBVTT` src hls.js gives each subtitle <track> it adds
+        # (refused, a track shows its cues once and never again after being switched off).
+        "media-src": _unique(["'self'", "blob:", "data:"], fetched),
         "connect-src": _unique(["'self'"], fetched, cognito),  # playlists, segments, upload PUTs, token exchange
         "worker-src": ["'self'", "blob:"],  # hls.js runs its transmuxer in a worker made from a Blob
         "object-src": ["'none'"],

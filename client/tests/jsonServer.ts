@@ -16,6 +16,15 @@ export function reply(res: ServerResponse, status: number, body?: unknown, heade
   res.end(body === undefined ? "" : JSON.stringify(body));
 }
 
+/** JSON bodies parsed; others (a multipart form) kept as their text. */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export async function startJsonServer(handler: Handler): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
   const requests: Recorded[] = [];
   const server = createServer((req, res) => {
@@ -26,7 +35,7 @@ export async function startJsonServer(handler: Handler): Promise<{ url: string; 
         method: req.method ?? "GET",
         path: req.url ?? "/",
         headers: req.headers,
-        body: text ? JSON.parse(text) : undefined,
+        body: text ? parseBody(text) : undefined,
       };
       requests.push(rec);
       handler(rec, res);

@@ -66,11 +66,13 @@ describe("player keys", () => {
     expect(speedLabel(1.5)).toBe("1.5×");
   });
 
-  it("keeps play, mute and fullscreen, and leaves other keys to the browser", () => {
+  it("keeps play, mute, fullscreen and captions, and leaves other keys to the browser", () => {
     expect(keyAction(" ", false, at(0))).toEqual({ kind: "togglePlay" });
     expect(keyAction("K", true, at(0))).toEqual({ kind: "togglePlay" });
     expect(keyAction("m", false, at(0))).toEqual({ kind: "toggleMute" });
     expect(keyAction("f", false, at(0))).toEqual({ kind: "toggleFullscreen" });
+    expect(keyAction("c", false, at(0))).toEqual({ kind: "toggleCaptions" });
+    expect(keyAction("C", true, at(0))).toEqual({ kind: "toggleCaptions" });
     expect(keyAction("Tab", false, at(0))).toBeNull();
     expect(keyAction("a", false, at(0))).toBeNull();
   });

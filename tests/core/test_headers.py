@@ -125,7 +125,8 @@ def test_client_shell_runs_only_its_own_scripts(web_app):
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
     assert policy["worker-src"] == ["'self'", "blob:"]  # hls.js's transmuxer
-    assert policy["media-src"] == ["'self'", "blob:", "https://videos.example"]  # MediaSource, local storage
+    # MediaSource, hls.js's subtitle tracks, local storage
+    assert policy["media-src"] == ["'self'", "blob:", "data:", "https://videos.example"]
     assert policy["img-src"] == ["'self'", "data:", "https://videos.example"]
     assert policy["connect-src"] == ["'self'", "https://videos.example"]
     assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'none'"]

@@ -127,13 +127,15 @@ function withQuery(path: string, query?: ApiRequest["query"]): string {
 
 async function send(path: string, req: ApiRequest, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (req.body !== undefined) headers["Content-Type"] = "application/json";
+  // A form (a file) goes as multipart/form-data: the browser writes that header with its boundary.
+  const form = req.body instanceof FormData;
+  if (req.body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   try {
     return await fetch(apiUrl(withQuery(path, req.query)), {
       method: req.method ?? (req.body !== undefined ? "POST" : "GET"),
       headers,
-      body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
+      body: form ? (req.body as FormData) : req.body !== undefined ? JSON.stringify(req.body) : undefined,
       signal: req.signal,
     });
   } catch (err) {

@@ -1,6 +1,8 @@
 /** One function per backend endpoint the client uses, named after what it does. */
 import { api, apiRequest } from "./client";
 import type {
+  CaptionKind,
+  CaptionTrack,
   DeadLetter,
   Playback,
   QueueStats,
@@ -20,9 +22,10 @@ export interface VideoPage {
   page: number;
 }
 
-async function listPage(path: string, page: number, pageSize: number, auth: boolean): Promise<VideoPage> {
+async function listPage(path: string, page: number, pageSize: number, auth: boolean, q?: string): Promise<VideoPage> {
   const res = await apiRequest<Video[] | { items?: Video[] }>(path, {
-    query: { page, page_size: pageSize },
+    // With `q`, the server ranks matches of titles, descriptions and caption text.
+    query: { page, page_size: pageSize, q: q?.trim() || undefined },
     auth,
   });
   const videos = Array.isArray(res.data) ? res.data : (res.data?.items ?? []);
@@ -35,8 +38,11 @@ async function listPage(path: string, page: number, pageSize: number, auth: bool
   };
 }
 
-export const listMyVideos = (page = 1, pageSize = 24) => listPage("/api/gallery/videos", page, pageSize, true);
-export const listPublicVideos = (page = 1, pageSize = 24) => listPage("/api/gallery/public", page, pageSize, true);
+export const PAGE_SIZE = 24;
+export const listMyVideos = (page = 1, pageSize = PAGE_SIZE, q?: string) =>
+  listPage("/api/gallery/videos", page, pageSize, true, q);
+export const listPublicVideos = (page = 1, pageSize = PAGE_SIZE, q?: string) =>
+  listPage("/api/gallery/public", page, pageSize, true, q);
 
 export const getVideo = (id: string) => api<Video>(`/api/gallery/videos/${enc(id)}`);
 
@@ -60,6 +66,9 @@ export interface NewUpload {
   content_type: string;
   description?: string;
   visibility?: Visibility;
+  /** Transcribe the audio into a generated caption track, in `caption_language` (BCP 47) when given. */
+  auto_captions?: boolean;
+  caption_language?: string;
 }
 export const RULES_PATH = "/api/gallery/upload-rules";
 export const getUploadRules = () => api<UploadRules>(RULES_PATH, { auth: false });
@@ -88,3 +97,31 @@ export const listDeadLetters = async (): Promise<DeadLetter[]> => {
 export const redriveDeadLetters = () => api<unknown>("/api/admin/dead-letters/redrive", { method: "POST", body: {} });
 export const adminRetryVideo = (id: string) =>
   api<Video>(`/api/admin/videos/${enc(id)}/retry`, { method: "POST", body: {} });
+
+const captionsPath = (videoId: string) => `/api/gallery/videos/${enc(videoId)}/captions`;
+
+export const listCaptions = async (videoId: string): Promise<CaptionTrack[]> => {
+  const data = await api<CaptionTrack[] | { items?: CaptionTrack[] }>(captionsPath(videoId));
+  return Array.isArray(data) ? data : (data?.items ?? []);
+};
+
+export interface CaptionUpload {
+  file: File;
+  language: string;
+  label?: string;
+  kind?: CaptionKind;
+}
+/** Adds the track for `language`, or replaces it: a WebVTT or SRT file (the server converts SRT). */
+export const putCaptions = (videoId: string, { file, language, label, kind }: CaptionUpload) => {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  if (label?.trim()) form.append("label", label.trim());
+  if (kind) form.append("kind", kind);
+  return api<CaptionTrack>(`${captionsPath(videoId)}/${enc(language)}`, { method: "PUT", body: form });
+};
+
+export const deleteCaptions = (videoId: string, captionId: string) =>
+  api<null>(`${captionsPath(videoId)}/${enc(captionId)}`, { method: "DELETE" });
+
+export const generateCaptions = (videoId: string, language?: string) =>
+  api<CaptionTrack>(`${captionsPath(videoId)}/generate`, { method: "POST", body: language ? { language } : {} });

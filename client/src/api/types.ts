@@ -25,6 +25,38 @@ export interface Video {
   is_owner?: boolean;
   /** False when the file itself was rejected (not a video, too long...): a retry cannot help. */
   retryable?: boolean;
+  /** The upload asked for a generated caption track. */
+  auto_captions?: boolean;
+  /** A search (`?q=`) result: where the words were found (`start` null for the title or description). */
+  match?: SearchMatch | null;
+}
+
+export interface SearchMatch {
+  /** Seconds into the video of the matching cue; null when the title or description matched. */
+  start: number | null;
+  text: string;
+  language?: string | null;
+}
+
+export type CaptionStatus = "pending" | "processing" | "ready" | "failed";
+export type CaptionKind = "subtitles" | "captions";
+
+/** A caption track of a video (GET /api/gallery/videos/<id>/captions). */
+export interface CaptionTrack {
+  id: string;
+  /** BCP 47 tag. */
+  language: string;
+  label: string;
+  kind: CaptionKind;
+  /** Transcribed from the audio, not uploaded. */
+  generated: boolean;
+  status: CaptionStatus;
+  error?: string | null;
+  cue_count?: number | null;
+  /** Signed WebVTT download, while the track is ready. */
+  url?: string | null;
+  created_at?: string;
+  updated_at?: string;
 }
 
 export interface Rendition {
@@ -58,6 +90,8 @@ export interface UploadRules {
   title_max_length: number;
   description_max_length: number;
   upload_max_size: number;
+  /** Languages the server can transcribe for generated captions (absent: it does not say). */
+  caption_languages?: string[] | null;
 }
 
 export interface Pagination {

@@ -1,4 +1,4 @@
-/** One video in a grid: poster, title, duration, status, and processing progress or failure. */
+/** One video in a grid: poster, title, duration, status, processing progress or failure, and a search's match. */
 import type { Video } from "../api/types";
 import { formatDate, formatDuration, formatEta, stageLabel } from "../format";
 import { watchHref } from "../router";
@@ -36,9 +36,12 @@ export function VideoCard({
 }) {
   const busy = video.status === "queued" || video.status === "processing";
   const titleId = `video-title-${video.id}`;
+  const match = video.match?.text ? video.match : null;
+  const matchId = `video-match-${video.id}`;
   return (
     <article className="card" data-testid="video-card" data-video-id={video.id} data-status={video.status} aria-labelledby={titleId}>
-      <a className="card-link" href={watchHref(video.id)}>
+      {/* A search result opens at the moment its words are spoken. */}
+      <a className="card-link" href={watchHref(video.id, match?.start)} aria-describedby={match ? matchId : undefined}>
         <div className="poster">
           {video.poster_url ? (
             <img src={video.poster_url} alt="" loading="lazy" />
@@ -58,6 +61,11 @@ export function VideoCard({
           {video.title || "Untitled"}
         </h2>
       </a>
+      {match && (
+        <p className="match small" id={matchId} data-testid="search-match">
+          {match.start != null && <span className="match-time">{formatDuration(match.start)}</span>} “{match.text}”
+        </p>
+      )}
       {audience === "owner" ? (
         <div className="card-meta">
           <StatusBadge status={video.status} />

@@ -1,18 +1,23 @@
-/** The signed-in person's videos, refreshed every 2 s while any is queued or processing. */
+/** The signed-in person's videos (or those matching a search), refreshed every 2 s while any is queued or processing. */
 import { useCallback, useEffect, useState } from "react";
-import { listMyVideos, retryVideo, type VideoPage } from "../api/endpoints";
+import { listMyVideos, PAGE_SIZE, retryVideo, type VideoPage } from "../api/endpoints";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Pagination } from "../components/Pagination";
+import { resultsSummary, SearchForm } from "../components/SearchForm";
 import { VideoCard } from "../components/VideoCard";
 import { takeFlash } from "../flash";
 import { useDocumentTitle, usePoll } from "../hooks";
+import { useHashParam } from "../router";
 
 const POLL_MS = 2000;
 
 export function MyVideos() {
-  useDocumentTitle("My videos");
+  const query = useHashParam("q") ?? "";
+  useDocumentTitle(query ? `“${query}” in my videos` : "My videos");
   const [page, setPage] = useState(1);
   const [data, setData] = useState<VideoPage | null>(null);
+  // The search the shown results answer (the box may hold the next one while it loads).
+  const [dataQuery, setDataQuery] = useState(query);
   const [error, setError] = useState<unknown>(null);
   const [retrying, setRetrying] = useState<Set<string>>(new Set());
   // What the last page did (a video deleted), said once; set after mount so the status region announces it.
@@ -22,14 +27,17 @@ export function MyVideos() {
     if (message) setNotice(message);
   }, []);
 
+  useEffect(() => setPage(1), [query]);
+
   const load = useCallback(async () => {
     try {
-      setData(await listMyVideos(page));
+      setData(await listMyVideos(page, PAGE_SIZE, query));
+      setDataQuery(query);
       setError(null);
     } catch (err) {
       setError(err);
     }
-  }, [page]);
+  }, [page, query]);
 
   useEffect(() => {
     void load();
@@ -58,6 +66,7 @@ export function MyVideos() {
     <section aria-labelledby="my-videos-heading">
       <div className="page-head">
         <h1 id="my-videos-heading">My videos</h1>
+        <SearchForm query={query} label="Search my videos" />
         <a className="btn btn-primary" href="#/upload">
           Upload
         </a>
@@ -67,7 +76,10 @@ export function MyVideos() {
       </p>
       <ErrorNotice error={error} />
       {data === null && !error && <p className="muted" role="status">Loading…</p>}
-      {data && data.videos.length === 0 && (
+      <p role="status" className={dataQuery && data ? "muted small" : "visually-hidden"} data-testid="search-summary">
+        {dataQuery && data ? resultsSummary(data.total, dataQuery) : ""}
+      </p>
+      {data && data.videos.length === 0 && !dataQuery && (
         <div className="empty">
           <p>No videos yet.</p>
           <a className="btn btn-primary" href="#/upload">
@@ -77,7 +89,7 @@ export function MyVideos() {
       )}
       {data && data.videos.length > 0 && (
         <>
-          <p className="muted small">{data.total} video{data.total === 1 ? "" : "s"}</p>
+          {!dataQuery && <p className="muted small">{data.total} video{data.total === 1 ? "" : "s"}</p>}
           <div className="grid" data-testid="video-grid">
             {data.videos.map((v) => (
               <VideoCard key={v.id} video={v} onRetry={onRetry} retrying={retrying.has(v.id)} />

@@ -9,6 +9,7 @@ import { VISIBILITY_OPTIONS } from "../components/visibility";
 import { formatBytes, formatEta, formatSpeed } from "../format";
 import { useDocumentTitle } from "../hooks";
 import { watchHref } from "../router";
+import { AutoCaptionsFields } from "../upload/AutoCaptionsFields";
 import { useUploads, useUploadState } from "../upload/UploadsContext";
 import { fileRefusal, TITLE_MAX_LENGTH, titleProblem, useUploadRules } from "../upload/rules";
 import { TitleCounter } from "../upload/TitleCounter";
@@ -120,7 +121,7 @@ export function Upload() {
       {tasks.length > 0 && (
         <ul className="upload-list" aria-label="Uploads">
           {tasks.map((t) => (
-            <UploadRow key={t.key} task={t} titleMax={titleMax} />
+            <UploadRow key={t.key} task={t} titleMax={titleMax} captionLanguages={rules?.caption_languages} />
           ))}
         </ul>
       )}
@@ -128,7 +129,7 @@ export function Upload() {
   );
 }
 
-function UploadRow({ task, titleMax }: { task: UploadTask; titleMax: number }) {
+function UploadRow({ task, titleMax, captionLanguages }: { task: UploadTask; titleMax: number; captionLanguages?: string[] | null }) {
   const s = useUploadState(task);
   const { remove } = useUploads();
   const formRef = useRef<HTMLFormElement>(null);
@@ -215,6 +216,12 @@ function UploadRow({ task, titleMax }: { task: UploadTask; titleMax: number }) {
               ))}
             </select>
           </Field>
+          <AutoCaptionsFields
+            checked={s.details.autoCaptions ?? false}
+            language={s.details.captionLanguage ?? ""}
+            languages={captionLanguages}
+            onChange={(change) => task.setDetails(change)}
+          />
           {general && (
             <p className="error-text" role="alert">
               {general}

@@ -1,9 +1,11 @@
-/** Watch a video; its owner can also edit details, delete it and copy its share link. */
+/** Watch a video (from `?t=` when the link gives it); its owner can also edit details and captions, delete it and copy its share link. */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import { deleteVideo, getPlayback, getVideo, retryVideo, updateVideo } from "../api/endpoints";
 import type { Playback, Rendition, Video, Visibility } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
+import { CaptionsPanel } from "../captions/CaptionsPanel";
+import { playbackWithNewUrl } from "../captions/freshPlayback";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
@@ -15,7 +17,7 @@ import { processingSummary } from "../components/VideoCard";
 import { flash } from "../flash";
 import { useDocumentTitle, usePoll } from "../hooks";
 import { Player } from "../player/Player";
-import { signInHref, watchHref } from "../router";
+import { parseStartTime, signInHref, useHashParam, watchHref } from "../router";
 import { VISIBILITY_OPTIONS } from "../components/visibility";
 import { TITLE_MAX_LENGTH, titleProblem, useUploadRules } from "../upload/rules";
 import { TitleCounter } from "../upload/TitleCounter";
@@ -38,6 +40,7 @@ export function Watch({ id }: { id: string }) {
   const [playback, setPlayback] = useState<Playback | null>(null);
   const [video, setVideo] = useState<Video | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const startAt = parseStartTime(useHashParam("t"));
   const title = video?.title ?? playback?.title ?? "Video";
   const unavailable = error instanceof ApiError && (error.status === 404 || error.status === 403);
   useDocumentTitle(error && !playback ? (unavailable ? "Video not available" : "Could not load the video") : title);
@@ -49,6 +52,14 @@ export function Watch({ id }: { id: string }) {
     } catch (err) {
       setError(err);
     }
+  }, [id]);
+
+  const masterUrl = useRef(playback?.master_url);
+  masterUrl.current = playback?.master_url;
+  // New caption tracks: a new master playlist, at a new URL; the player loads it, keeping its position.
+  const reloadTracks = useCallback(async () => {
+    const next = await playbackWithNewUrl(id, masterUrl.current);
+    if (next) setPlayback(next);
   }, [id]);
 
   const loadVideo = useCallback(async () => {
@@ -115,6 +126,7 @@ export function Watch({ id }: { id: string }) {
           accessToken={accessToken}
           reloadKey={playback.status === "ready" ? "ready" : "partial"}
           mediaCredentials={playback.media_credentials ?? false}
+          startAt={startAt}
         />
       ) : (
         <div className="player player-placeholder" data-testid="player-placeholder">
@@ -155,6 +167,9 @@ export function Watch({ id }: { id: string }) {
         </div>
       )}
       {ownsVideo && merged && <OwnerPanel video={merged} onChanged={setVideo} />}
+      {ownsVideo && merged && merged.status !== "awaiting_upload" && (
+        <CaptionsPanel video={merged} onReadyTracksChanged={() => void reloadTracks()} />
+      )}
     </section>
   );
 }

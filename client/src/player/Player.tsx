@@ -1,11 +1,13 @@
-/** HLS player: hls.js (or native HLS), quality menu, storyboard previews on the seek bar, keyboard controls. */
+/** HLS player: hls.js (or native HLS), quality, speed and caption menus, storyboard previews, keyboard controls. */
 import Hls, { type Level } from "hls.js";
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { apiUrl } from "../api/client";
 import { formatBitrate, formatDuration } from "../format";
+import { CaptionsMenu } from "./CaptionsMenu";
 import { ExitFullscreenIcon, FullscreenIcon, PauseIcon, PlayIcon, VolumeIcon } from "./icons";
 import { KEY_HELP, keyAction, SPEEDS, speedLabel, type KeyAction } from "./keys";
 import { cueAt } from "./storyboard";
+import { useCaptions } from "./useCaptions";
 import { useStoryboard } from "./useStoryboard";
 
 export interface PlayerProps {
@@ -20,6 +22,8 @@ export interface PlayerProps {
   reloadKey?: string;
   /** Media requests must carry cookies (the server's CDN grants access with signed cookies). */
   mediaCredentials?: boolean;
+  /** Where to start, in seconds (a link's `?t=`); a new value later seeks there. */
+  startAt?: number | null;
 }
 
 interface QualityLevel {
@@ -54,7 +58,7 @@ export function qualityLevels(levels: LevelShape[]): QualityLevel[] {
 }
 
 /** Keys the player answers while nothing in particular has the focus. */
-const IDLE_KEYS = new Set([" ", "k", "K", "ArrowLeft", "ArrowRight", "f", "F", "m", "M", "<", ">"]);
+const IDLE_KEYS = new Set([" ", "k", "K", "ArrowLeft", "ArrowRight", "f", "F", "m", "M", "c", "C", "<", ">"]);
 
 export function Player({
   masterUrl,
@@ -65,13 +69,14 @@ export function Player({
   accessToken,
   reloadKey,
   mediaCredentials = false,
+  startAt = null,
 }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const hlsRef = useRef<Hls | null>(null);
   const tokenRef = useRef(accessToken);
   tokenRef.current = accessToken;
-  const resumeAt = useRef(0);
+  const resumeAt = useRef(startAt ?? 0);
 
   const [playing, setPlaying] = useState(false);
   const [time, setTime] = useState(0);
@@ -90,6 +95,8 @@ export function Player({
   /** What a shortcut just did, for screen readers (the focus stays where it was). */
   const [announcement, setAnnouncement] = useState("");
   const cues = useStoryboard(thumbnailsUrl, accessToken);
+  const captions = useCaptions();
+  const { attachHls, attachNative } = captions;
   const helpId = useId();
   const speedId = useId();
 
@@ -115,6 +122,7 @@ export function Player({
         setLevels(qualityLevels(data.levels));
       });
       hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => setAutoLevel(data.level));
+      const detachCaptions = attachHls(hls);
       let mediaRecoveries = 0;
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data.fatal) return;
@@ -130,6 +138,7 @@ export function Player({
       hls.attachMedia(video);
       return () => {
         resumeAt.current = video.currentTime || 0;
+        detachCaptions();
         hls.destroy();
         hlsRef.current = null;
       };
@@ -141,15 +150,26 @@ export function Player({
         if (startPosition > 0) video.currentTime = startPosition;
       };
       video.addEventListener("loadedmetadata", seekStart, { once: true });
+      const detachCaptions = attachNative(video);
       return () => {
         resumeAt.current = video.currentTime || 0;
+        detachCaptions();
         video.removeAttribute("src");
         video.load();
       };
     }
     setError("This browser cannot play HLS video.");
     return undefined;
-  }, [masterUrl, reloadKey, mediaCredentials]);
+  }, [masterUrl, reloadKey, mediaCredentials, attachHls, attachNative]);
+
+  // A later link to another moment of the same video (`?t=` changed): go there.
+  const firstStart = useRef(startAt);
+  useEffect(() => {
+    if (startAt == null || startAt === firstStart.current) return;
+    firstStart.current = null;
+    const v = videoRef.current;
+    if (v) v.currentTime = startAt;
+  }, [startAt]);
 
   const shownDuration = Number.isFinite(mediaDuration) && mediaDuration > 0 ? mediaDuration : (duration ?? 0);
 
@@ -227,6 +247,11 @@ export function Player({
         return toggleMute();
       case "toggleFullscreen":
         return toggleFullscreen();
+      case "toggleCaptions": {
+        if (captions.entries.length === 0) return setAnnouncement("This video has no captions");
+        const shown = captions.toggle();
+        return setAnnouncement(shown ? `Captions: ${shown.label}` : "Captions off");
+      }
     }
   };
 
@@ -423,6 +448,7 @@ export function Player({
             </option>
           ))}
         </select>
+        <CaptionsMenu entries={captions.entries} selected={captions.selected} onChoose={captions.choose} />
         <label className="visually-hidden" htmlFor="quality-menu">
           Quality
         </label>

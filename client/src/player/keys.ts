@@ -22,13 +22,14 @@ export type KeyAction =
   | { kind: "speed"; to: number }
   | { kind: "togglePlay" }
   | { kind: "toggleMute" }
-  | { kind: "toggleFullscreen" };
+  | { kind: "toggleFullscreen" }
+  | { kind: "toggleCaptions" };
 
 /** The keys the player's help text names, for its aria-describedby. */
 export const KEY_HELP =
   "Keys: space or K play or pause; left and right arrows move 5 seconds (with Shift, 1 second); " +
   "Page Up and Page Down move 1 minute; Home and End go to the start and the end; up and down arrows change the volume; " +
-  "M mutes; F is fullscreen; Shift with < or > changes the speed.";
+  "M mutes; F is fullscreen; C turns captions on or off; Shift with < or > changes the speed.";
 
 /**
  * What `key` does. On the seek bar (`onSeekBar`) ↑/↓ move like →/← (a slider's keys); elsewhere in the player they
@@ -64,6 +65,9 @@ export function keyAction(key: string, shift: boolean, state: PlayerKeyState, on
     case "f":
     case "F":
       return { kind: "toggleFullscreen" };
+    case "c":
+    case "C":
+      return { kind: "toggleCaptions" };
     case ">":
       return { kind: "speed", to: nextSpeed(state.rate, 1) };
     case "<":

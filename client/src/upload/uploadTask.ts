@@ -21,6 +21,9 @@ export interface UploadDetails {
   title: string;
   description: string;
   visibility: Visibility;
+  /** Ask for a caption track transcribed from the audio, in `captionLanguage` (the server's default when empty). */
+  autoCaptions?: boolean;
+  captionLanguage?: string;
 }
 
 export interface UploadSnapshot {
@@ -112,7 +115,7 @@ export class UploadTask {
         if (next === "send") await this.transfer();
         if (next !== "gone") return;
       }
-      const { title, description, visibility } = this.snapshot.details;
+      const { title, description, visibility, autoCaptions, captionLanguage } = this.snapshot.details;
       const created = await createUpload({
         title: title.trim() || this.file.name,
         filename: this.file.name,
@@ -120,6 +123,7 @@ export class UploadTask {
         content_type: contentTypeFor(this.file),
         description: description.trim() || undefined,
         visibility,
+        ...(autoCaptions ? { auto_captions: true, caption_language: captionLanguage || undefined } : {}),
       });
       if (this.cancelled) {
         await deleteVideo(created.video.id).catch(() => undefined);
@@ -151,7 +155,12 @@ export class UploadTask {
     }
     const video = status.video ?? this.snapshot.video;
     if (video) {
-      const details = { title: video.title, description: video.description ?? "", visibility: video.visibility };
+      const details = {
+        ...this.snapshot.details,
+        title: video.title,
+        description: video.description ?? "",
+        visibility: video.visibility,
+      };
       this.update({ video, details });
     }
     const plan = status.upload;

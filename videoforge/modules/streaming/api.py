@@ -56,10 +56,13 @@ def _cache() -> service.PlaylistCache:
     return current_app.extensions.setdefault("videoforge.playlist_cache", service.PlaylistCache())
 
 
-def _playlist_response(text: str, growing: bool, content_type: str = HLS_TYPE) -> Response:
+def _playlist_response(text: str, growing: bool, content_type: str = HLS_TYPE, fresh: bool = False) -> Response:
     response = Response(text, content_type=content_type)
     # private: no shared cache may keep signed URLs; short max-age: never outlives the signatures.
-    response.headers["Cache-Control"] = "private, max-age=2" if growing else "private, max-age=60"
+    if fresh:
+        response.headers["Cache-Control"] = "private, no-cache"
+    else:
+        response.headers["Cache-Control"] = "private, max-age=2" if growing else "private, max-age=60"
     return response
 
 
@@ -87,7 +90,8 @@ class MasterPlaylist(MethodView):
         text = service.master_playlist(rungs, lambda name: f"{name}/index.m3u8?token={token}",
                                        service.subtitle_tracks(video),
                                        lambda caption_id: f"captions/{caption_id}/index.m3u8?token={token}")
-        return _playlist_response(text, growing=not all(r.complete for r in rungs))
+        # Never kept: the master lists caption tracks too, which the owner may add or remove at any moment.
+        return _playlist_response(text, growing=not all(r.complete for r in rungs), fresh=True)
 
 
 @blp.route("/videos/<video_id>/captions/<caption_id>/index.m3u8")
