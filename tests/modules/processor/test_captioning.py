@@ -96,6 +96,18 @@ def test_spoken_clip_is_ready_first_then_gets_an_auto_generated_track_of_its_wor
     assert all(len(line) <= 42 for cue in cues for line in cue.text.splitlines())
     assert all(len(cue.text.splitlines()) <= 2 and cue.end - cue.start <= 7.5 for cue in cues)
 
+    # A word said in the second sentence finds the video in the owner's list (and, made public, in the public
+    # gallery), at the cue where it was said.
+    base = app.config["PUBLIC_URL"]
+    found = requests.get(f"{base}/api/gallery/videos", params={"q": "journey"}, headers=auth, timeout=30).json()
+    assert [v["id"] for v in found] == [video_id], found
+    assert abs(found[0]["match"]["start"] - starts[1]) <= 1.5 and "journey" in found[0]["match"]["text"], found
+    assert requests.get(f"{base}/api/gallery/public", params={"q": "journey"}, timeout=30).json() == []  # private
+    assert requests.patch(f"{base}/api/gallery/videos/{video_id}", json={"visibility": "public"}, headers=auth,
+                          timeout=30).status_code == 200
+    public = requests.get(f"{base}/api/gallery/public", params={"q": "journey"}, timeout=30).json()
+    assert [v["id"] for v in public] == [video_id] and public[0]["match"]["start"] == found[0]["match"]["start"]
+
     # A redelivered job finds the track ready and does nothing, twice.
     get_queue(app).send(outbox.transcribe_message(video_id, track["id"]))
     assert Worker(app, burst=True).run() == ["skipped"]
