@@ -143,10 +143,10 @@ def client(app):
 
 def token_for(app, *, sub: str | None = None, email: str | None = None, groups=(), ttl: int = 600) -> str:
     """An access token from the app's local issuer, as sign-in would give."""
-    from videoforge.identity.setup import local_issuer_url
+    from videoforge.identity.setup import local_issuer_url, signing_key
 
     sub = sub or str(uuid.uuid4())
-    tokens = mint_tokens(app.extensions["videoforge.signing_key"], issuer=local_issuer_url(app.config),
+    tokens = mint_tokens(signing_key(app), issuer=local_issuer_url(app.config),
                          client_id=app.config["AUTH_CLIENT_ID"], sub=sub,
                          email=email or f"{secrets.token_hex(4)}@example.test", groups=list(groups), ttl=ttl)
     return tokens["access_token"]

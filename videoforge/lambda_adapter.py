@@ -87,7 +87,10 @@ def make_handler(app: Flask) -> LambdaHandler:
         return asgi(normalise_event(event), context)
 
     handler.app = app  # type: ignore[attr-defined]  # for tests and tools that want the Flask app behind it
-    _prepare_for_snapshots(app)
+    # Only a VideoForge app has snapshot state to renew; a plain Flask app (the cold-start benchmark's baseline)
+    # must not load the videoforge package through it.
+    if "videoforge.modules" in app.extensions:
+        _prepare_for_snapshots(app)
     return handler
 
 

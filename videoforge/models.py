@@ -23,7 +23,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import to_tsvector
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -330,7 +329,7 @@ class CaptionCue(Base):
 # 0008), which no model declares.
 def search_words(column: ColumnElement[str] | Mapped[str]) -> ColumnElement[Any]:
     """The words of a text column, as PostgreSQL's full-text search indexes them."""
-    return to_tsvector(text("'simple'"), column)
+    return func.to_tsvector(text("'simple'"), column)
 
 
 def video_words() -> ColumnElement[Any]:
@@ -339,8 +338,16 @@ def video_words() -> ColumnElement[Any]:
         func.setweight(search_words(Video.description), text("'B'")))
 
 
-Index("ix_videos_search", video_words(), postgresql_using="gin").ddl_if(dialect="postgresql")
-Index("ix_caption_cues_search", search_words(CaptionCue.text), postgresql_using="gin").ddl_if(dialect="postgresql")
+def declare_search_indexes() -> None:
+    """Declare the two GIN indexes migration 0008 makes on PostgreSQL (once; the schema check calls it).
+
+    Not declared at import: a `postgresql_using` argument makes SQLAlchemy import its PostgreSQL dialect (~50 ms),
+    which a SQLite process — the all-in-one, the CLI, a cold start — never needs. No code creates tables from the
+    models (migrations do), so nothing else reads these declarations."""
+    if "ix_videos_search" in {index.name for index in Video.__table__.indexes}:
+        return
+    Index("ix_videos_search", video_words(), postgresql_using="gin").ddl_if(dialect="postgresql")
+    Index("ix_caption_cues_search", search_words(CaptionCue.text), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class OutboxMessage(Base):

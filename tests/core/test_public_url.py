@@ -156,7 +156,7 @@ def test_issuer_follows_auth_issuer_then_public_url():
 def test_without_public_url_the_client_policy_fetches_from_its_own_origin():
     policy = client_policy({"PUBLIC_URL": "", "STORAGE_BACKEND": "local", "AUTH_BACKEND": "local"})
     assert policy["connect-src"] == ["'self'"]
-    assert policy["media-src"] == ["'self'", "blob:"]
+    assert policy["media-src"] == ["'self'", "blob:", "data:"]  # data: hls.js's subtitle tracks
     assert policy["img-src"] == ["'self'", "data:"]
 
 

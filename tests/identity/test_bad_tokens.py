@@ -13,7 +13,7 @@ from joserfc.jwk import RSAKey
 
 from tests.conftest import token_for
 from tests.identity.conftest import assert_error, bearer
-from videoforge.identity.setup import local_issuer_url
+from videoforge.identity.setup import local_issuer_url, signing_key
 from videoforge.identity.tokens import mint_tokens
 
 
@@ -33,7 +33,7 @@ def mint(app, key=None, **overrides) -> dict:
     args = dict(issuer=local_issuer_url(app.config), client_id=app.config["AUTH_CLIENT_ID"], sub="user-1",
                 email="one@example.test", groups=[], ttl=600)
     args.update(overrides)
-    return mint_tokens(key or app.extensions["videoforge.signing_key"], **args)
+    return mint_tokens(key or signing_key(app), **args)
 
 
 def claims_for(app) -> dict:
@@ -43,13 +43,13 @@ def claims_for(app) -> dict:
 
 
 def alg_none(app):
-    kid = app.extensions["videoforge.signing_key"].kid
+    kid = signing_key(app).kid
     return f"{part({'alg': 'none', 'kid': kid, 'typ': 'JWT'})}.{part(claims_for(app))}."
 
 
 def hs256_with_public_key(app):
     # The classic confusion attack: HMAC keyed with the RSA public key the JWKS publishes.
-    key = app.extensions["videoforge.signing_key"]
+    key = signing_key(app)
     signing_input = f"{part({'alg': 'HS256', 'kid': key.kid, 'typ': 'JWT'})}.{part(claims_for(app))}"
     mac = hmac.new(key.as_pem(private=False), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64(mac)}"
@@ -66,7 +66,7 @@ def known_kid_wrong_key(app):
     other.ensure_kid()
     token = mint(app, key=other)["access_token"]
     head, payload, sig = token.split(".")
-    header = unpart(head) | {"kid": app.extensions["videoforge.signing_key"].kid}
+    header = unpart(head) | {"kid": signing_key(app).kid}
     return f"{part(header)}.{payload}.{sig}"
 
 

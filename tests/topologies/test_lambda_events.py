@@ -162,11 +162,11 @@ def entrypoint(tmp_path, monkeypatch):
 
 
 def bearer(handler) -> str:
-    from videoforge.identity.setup import local_issuer_url
+    from videoforge.identity.setup import local_issuer_url, signing_key
     from videoforge.identity.tokens import mint_tokens
 
     app = handler.app
-    tokens = mint_tokens(app.extensions["videoforge.signing_key"], issuer=local_issuer_url(app.config),
+    tokens = mint_tokens(signing_key(app), issuer=local_issuer_url(app.config),
                          client_id=app.config["AUTH_CLIENT_ID"], sub=str(uuid.uuid4()),
                          email=f"{uuid.uuid4().hex[:8]}@example.test", groups=[], ttl=600)
     return f"Bearer {tokens['access_token']}"
