@@ -344,7 +344,7 @@ def declare_search_indexes() -> None:
     Not declared at import: a `postgresql_using` argument makes SQLAlchemy import its PostgreSQL dialect (~50 ms),
     which a SQLite process — the all-in-one, the CLI, a cold start — never needs. No code creates tables from the
     models (migrations do), so nothing else reads these declarations."""
-    if "ix_videos_search" in {index.name for index in Video.__table__.indexes}:
+    if "ix_videos_search" in {index.name for index in Base.metadata.tables["videos"].indexes}:
         return
     Index("ix_videos_search", video_words(), postgresql_using="gin").ddl_if(dialect="postgresql")
     Index("ix_caption_cues_search", search_words(CaptionCue.text), postgresql_using="gin").ddl_if(dialect="postgresql")
