@@ -1,12 +1,11 @@
 /** Delete the account (password, then a confirmation): its videos and files go, or to an administrator. */
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { deleteAccount } from "../api/account";
-import { ApiError } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { flash } from "../flash";
 import { checkFields } from "./forms";
 import { localRefusal } from "./localRefusal";
@@ -15,10 +14,7 @@ export function DeleteSection() {
   const { config, forgetSession } = useAuth();
   const [password, setPassword] = useState("");
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
   const handover = config?.flow === "local" && config.account_deletion === "handover";
   const consequence = handover
     ? "Your videos stay on the site: they are handed to its administrators."
@@ -31,21 +27,18 @@ export function DeleteSection() {
     if (!problems) setConfirming(true);
   };
 
-  const onConfirm = async () => {
-    setBusy(true);
-    try {
-      await deleteAccount(password);
-      flash("Your account was deleted.");
-      forgetSession();
-      window.location.hash = "#/signin";
-    } catch (err) {
-      setConfirming(false);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
+  const onConfirm = () =>
+    submit(async () => {
+      try {
+        await deleteAccount(password);
+        flash("Your account was deleted.");
+        forgetSession();
+        window.location.hash = "#/signin";
+      } catch (err) {
+        setConfirming(false); // the dialog goes, the error shows in the form
+        throw err;
+      }
+    });
 
   return (
     <section className="account-section account-danger" aria-labelledby="delete-heading">

@@ -1,11 +1,11 @@
 /** The account's address: whether it is verified (with a new link on request), and a change that a link confirms. */
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { changeEmail, resendVerification } from "../api/account";
-import { ApiError } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { checkFields, needsVerification } from "./forms";
 import { localRefusal } from "./localRefusal";
 
@@ -13,13 +13,10 @@ export function EmailSection() {
   const { config, user } = useAuth();
   const [newEmail, setNewEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [resendError, setResendError] = useState<unknown>(null);
   const [resent, setResent] = useState<string | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
   const verification = config?.flow === "local" ? (config.email_verification ?? "optional") : "off";
 
   const resend = async () => {
@@ -40,21 +37,14 @@ export function EmailSection() {
       ),
     );
     if (problems) return setError(problems);
-    setBusy(true);
-    setError(null);
     setNotice(null);
-    try {
+    await submit(async () => {
       const { message } = await changeEmail(password, newEmail.trim());
       setNotice(`${message} Until then, your address stays ${user?.email}.`);
       setNewEmail("");
       setPassword("");
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
 
   return (
     <section className="account-section" aria-labelledby="email-heading">
@@ -97,9 +87,7 @@ export function EmailSection() {
             <p>{notice}</p>
           </div>
         )}
-        <button type="submit" className="btn" disabled={busy}>
-          {busy ? "Sending…" : "Send confirmation link"}
-        </button>
+        <FormActions label="Send confirmation link" busyLabel="Sending…" busy={busy} layout="inline" />
       </form>
     </section>
   );

@@ -1,11 +1,11 @@
 /** Change the password (the current one first); every other session is signed out, this one carries on. */
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { changePassword } from "../api/account";
-import { ApiError } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { checkFields, minPasswordLength } from "./forms";
 import { localRefusal } from "./localRefusal";
 
@@ -13,11 +13,8 @@ export function PasswordSection() {
   const { config, adoptTokens } = useAuth();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
   const minLength = minPasswordLength(config);
 
   const onSubmit = async (e: FormEvent) => {
@@ -30,21 +27,14 @@ export function PasswordSection() {
       ),
     );
     if (problems) return setError(problems);
-    setBusy(true);
-    setError(null);
     setDone(false);
-    try {
+    await submit(async () => {
       adoptTokens(await changePassword(current, next));
       setCurrent("");
       setNext("");
       setDone(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
 
   return (
     <section className="account-section" aria-labelledby="password-heading">
@@ -65,9 +55,7 @@ export function PasswordSection() {
             <p>Password changed. Every other session of your account was signed out.</p>
           </div>
         )}
-        <button type="submit" className="btn" disabled={busy}>
-          {busy ? "Saving…" : "Change password"}
-        </button>
+        <FormActions label="Change password" busyLabel="Saving…" busy={busy} layout="inline" />
       </form>
     </section>
   );

@@ -1,12 +1,11 @@
 /** Add or replace a video's caption track for one language, from a WebVTT or SRT file. */
 import { useId, useRef, useState, type FormEvent } from "react";
-import { ApiError } from "../api/client";
 import { putCaptions } from "../api/endpoints";
 import type { CaptionKind, CaptionTrack } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
 import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { localRefusal } from "../account/localRefusal";
 import { CAPTION_EXTENSIONS, canonicalLanguage, captionFileProblem, COMMON_LANGUAGES, languageLabel, languageProblem } from "./languages";
 
@@ -18,12 +17,9 @@ export function CaptionUploadForm({ videoId, onUploaded }: { videoId: string; on
   const [language, setLanguage] = useState("");
   const [label, setLabel] = useState("");
   const [kind, setKind] = useState<CaptionKind>("subtitles");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
   const fileRef = useRef<HTMLInputElement>(null);
-  useFocusOnError(formRef, error);
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,11 +30,9 @@ export function CaptionUploadForm({ videoId, onUploaded }: { videoId: string; on
     if (fileProblem) problems.file = fileProblem;
     if (tagProblem) problems.language = tagProblem;
     const refusal = localRefusal(problems);
-    setError(refusal);
-    if (refusal || !file) return;
+    if (refusal || !file) return setError(refusal);
     const tag = canonicalLanguage(language)!;
-    setBusy(true);
-    try {
+    await submit(async () => {
       const track = await putCaptions(videoId, { file, language: tag, label, kind });
       setDone(`${track.label || tag} captions saved (${track.cue_count ?? 0} cues).`);
       setFile(null);
@@ -46,13 +40,8 @@ export function CaptionUploadForm({ videoId, onUploaded }: { videoId: string; on
       setLabel("");
       if (fileRef.current) fileRef.current.value = "";
       onUploaded(track);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
 
   return (
     <form className="caption-form" ref={formRef} onSubmit={onSubmit} noValidate aria-labelledby="caption-upload-heading"

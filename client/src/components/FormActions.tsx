@@ -6,20 +6,38 @@ export function FormActions({
   busyLabel,
   busy = false,
   primary = false,
+  layout = "row",
   children,
 }: {
   label: string;
   busyLabel: string;
   busy?: boolean;
   primary?: boolean;
+  /**
+   * Where the button sits: "row" in a `.row-actions` row with `children`; "inline" straight in the form (the
+   * account sections); "block" straight in the form at full width (the sign-in cards), `children` below it.
+   */
+  layout?: "row" | "inline" | "block";
   /** Other actions and a status line, after the submit button. */
   children?: ReactNode;
 }) {
+  const className = ["btn", primary && "btn-primary", layout === "block" && "btn-block"].filter(Boolean).join(" ");
+  const button = (
+    <button type="submit" className={className} disabled={busy}>
+      {busy ? busyLabel : label}
+    </button>
+  );
+  if (layout !== "row") {
+    return (
+      <>
+        {button}
+        {children}
+      </>
+    );
+  }
   return (
     <div className="row-actions">
-      <button type="submit" className={primary ? "btn btn-primary" : "btn"} disabled={busy}>
-        {busy ? busyLabel : label}
-      </button>
+      {button}
       {children}
     </div>
   );

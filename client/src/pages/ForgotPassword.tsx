@@ -1,24 +1,21 @@
 /** Forgot password: ask for a reset link by email (the answer is the same whether the address has an account). */
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { forgotPassword } from "../api/account";
-import { ApiError } from "../api/client";
 import { checkFields } from "../account/forms";
 import { localRefusal } from "../account/localRefusal";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { useDocumentTitle } from "../hooks";
 
 export function ForgotPassword() {
   useDocumentTitle("Forgot password");
   const { config, startHostedSignIn } = useAuth();
   const [email, setEmail] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [sent, setSent] = useState<string | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
 
   if (config?.flow === "cognito") {
     return (
@@ -36,17 +33,8 @@ export function ForgotPassword() {
     e.preventDefault();
     const problems = localRefusal(checkFields({ email }, { email: "Enter the email address of your account." }));
     if (problems) return setError(problems);
-    setBusy(true);
-    setError(null);
-    try {
-      setSent((await forgotPassword(email.trim())).message);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await submit(async () => setSent((await forgotPassword(email.trim())).message));
   };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
 
   return (
     <section className="auth-card" aria-labelledby="forgot-heading">
@@ -66,9 +54,7 @@ export function ForgotPassword() {
               onChange={(e) => setEmail(e.target.value)} />
           </Field>
           <ErrorNotice error={error} hideFields={["email"]} />
-          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-            {busy ? "Sending…" : "Send reset link"}
-          </button>
+          <FormActions label="Send reset link" busyLabel="Sending…" busy={busy} primary layout="block" />
         </form>
       )}
       <p className="auth-switch">

@@ -1,13 +1,13 @@
 /** Reset password: the page a mailed link opens (#/reset?token=...); sets a new password, signing out everywhere. */
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { resetPassword } from "../api/account";
-import { ApiError } from "../api/client";
 import { checkFields, linkToken, minPasswordLength } from "../account/forms";
 import { localRefusal } from "../account/localRefusal";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { useDocumentTitle } from "../hooks";
 
 export function ResetPassword() {
@@ -15,11 +15,8 @@ export function ResetPassword() {
   const { config, status, forgetSession } = useAuth();
   const [token] = useState(() => linkToken(window.location.hash));
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
   const minLength = minPasswordLength(config);
 
   const onSubmit = async (e: FormEvent) => {
@@ -28,21 +25,14 @@ export function ResetPassword() {
       checkFields({ password }, { password: "Enter a new password." }, { newPassword: "password", minLength }),
     );
     if (problems) return setError(problems);
-    setBusy(true);
-    setError(null);
-    try {
+    await submit(async () => {
       await resetPassword(token!, password);
       // The link is spent, and every session (this tab's too) was signed out: drop both.
       window.history.replaceState(null, "", window.location.pathname + "#/reset");
       if (status === "signedIn") forgetSession();
       setDone(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
 
   return (
     <section className="auth-card" aria-labelledby="reset-heading">
@@ -71,9 +61,7 @@ export function ResetPassword() {
               <a href="#/forgot">Ask for a new link</a>
             </p>
           )}
-          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-            {busy ? "Saving…" : "Set new password"}
-          </button>
+          <FormActions label="Set new password" busyLabel="Saving…" busy={busy} primary layout="block" />
         </form>
       )}
     </section>

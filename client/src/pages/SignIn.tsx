@@ -2,11 +2,11 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { checkFields } from "../account/forms";
 import { localRefusal } from "../account/localRefusal";
-import { ApiError } from "../api/client";
 import { isMfaRequired, useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { takeFlash } from "../flash";
 import { useDocumentTitle } from "../hooks";
 
@@ -17,11 +17,8 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [needCode, setNeedCode] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
   const codeRef = useRef<HTMLInputElement>(null);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
   // What the last page did (the account was deleted), said once.
   const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
@@ -39,23 +36,18 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
       checkFields({ email, password }, { email: "Enter your email address.", password: "Enter your password." }),
     );
     if (problems) return setError(problems);
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(email.trim(), password, needCode ? code.trim() : undefined);
-      if (returnTo) window.location.hash = returnTo;
-    } catch (err) {
-      if (isMfaRequired(err) && !needCode) {
-        setNeedCode(true);
-      } else {
-        setError(err);
+    await submit(async () => {
+      try {
+        await signIn(email.trim(), password, needCode ? code.trim() : undefined);
+      } catch (err) {
+        // The first "code required" is the next step, not an error: the code field appears instead.
+        if (isMfaRequired(err) && !needCode) return setNeedCode(true);
+        throw err;
       }
-    } finally {
-      setBusy(false);
-    }
+      if (returnTo) window.location.hash = returnTo;
+    });
   };
 
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
   const hosted = config?.flow === "cognito";
 
   return (
@@ -124,22 +116,21 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
             </Field>
           )}
           <ErrorNotice error={error} hideFields={["email", "password", "code", "mfa"]} />
-          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-            {busy ? "Signing in…" : needCode ? "Verify" : "Sign in"}
-          </button>
-          {needCode && (
-            <button
-              type="button"
-              className="btn btn-link"
-              onClick={() => {
-                setNeedCode(false);
-                setCode("");
-                setError(null);
-              }}
-            >
-              Use a different account
-            </button>
-          )}
+          <FormActions label={needCode ? "Verify" : "Sign in"} busyLabel="Signing in…" busy={busy} primary layout="block">
+            {needCode && (
+              <button
+                type="button"
+                className="btn btn-link"
+                onClick={() => {
+                  setNeedCode(false);
+                  setCode("");
+                  setError(null);
+                }}
+              >
+                Use a different account
+              </button>
+            )}
+          </FormActions>
         </form>
       )}
       {!hosted && !(config?.flow === "local" && config.password_reset === false) && (

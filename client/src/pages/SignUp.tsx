@@ -1,12 +1,12 @@
 /** Create an account on the local issuer, then sign straight in. */
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { checkFields, minPasswordLength } from "../account/forms";
 import { localRefusal } from "../account/localRefusal";
-import { ApiError } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
-import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
+import { useFormSubmit } from "../components/useFormSubmit";
 import { flash } from "../flash";
 import { useDocumentTitle } from "../hooks";
 
@@ -15,10 +15,7 @@ export function SignUp() {
   const { config, signUp, startHostedSignIn } = useAuth();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const formRef = useRef<HTMLFormElement>(null);
-  useFocusOnError(formRef, error);
+  const { formRef, busy, error, setError, fieldErrors, submit } = useFormSubmit();
 
   if (config?.flow === "cognito") {
     return (
@@ -55,21 +52,14 @@ export function SignUp() {
       ),
     );
     if (problems) return setError(problems);
-    setBusy(true);
-    setError(null);
-    try {
+    await submit(async () => {
       await signUp(email.trim(), password);
       if (config?.flow === "local" && (config.email_verification ?? "optional") !== "off") {
         flash(`We sent a link to ${email.trim()}: open it to verify your address.`);
       }
       window.location.hash = "#/";
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
 
   return (
     <section className="auth-card" aria-labelledby="signup-heading">
@@ -91,9 +81,7 @@ export function SignUp() {
           />
         </Field>
         <ErrorNotice error={error} hideFields={["email", "password"]} />
-        <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-          {busy ? "Creating…" : "Create account"}
-        </button>
+        <FormActions label="Create account" busyLabel="Creating…" busy={busy} primary layout="block" />
       </form>
       <p className="auth-switch">
         Already have an account? <a href="#/signin">Sign in</a>

@@ -10,6 +10,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
 import { useFocusOnError } from "../components/focusError";
+import { FormActions } from "../components/FormActions";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
 import { ShareLink } from "../components/ShareLink";
@@ -259,17 +260,14 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
           </select>
         </Field>
         <ErrorNotice error={error} hideFields={["title", "description", "visibility"]} />
-        <div className="row-actions">
-          <button type="submit" className="btn btn-primary" disabled={saving}>
-            {saving ? "Saving…" : "Save"}
-          </button>
+        <FormActions label="Save" busyLabel="Saving…" busy={saving} primary>
           <span role="status" className="muted small">
             {saved ? "Saved" : ""}
           </span>
           <button type="button" className="btn btn-danger push-right" onClick={() => setConfirming(true)}>
             Delete video
           </button>
-        </div>
+        </FormActions>
       </form>
       {confirming && (
         <ConfirmDialog
