@@ -16,7 +16,7 @@ run: system-deps venv client
 
 test: system-deps test-services venv client
 	cd client && npm test
-	$(PY) -m pytest -ra $(PYTEST_ARGS)
+	$(PY) -m pytest -ra -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: system-deps test-services venv client
 	$(PY) -m pytest -q -ra -n auto -m "$(FAST_MARKERS)" $(PYTEST_ARGS)

@@ -22,11 +22,23 @@ DEPLOY_TESTS = Path(__file__).resolve().parent / "deploy"
 PG_ADMIN_URL = os.environ.get("VIDEOFORGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+# Tests that share one thing a second xdist worker must not make again or touch at the same time run in one worker
+# (`make test` runs `-n 2 --dist loadgroup`): the AWS stack provision.yml builds on moto (minutes, once), the buildah
+# image cache, and the Redis database the gateway's shared rate-limit tests use.
+SHARED = (("aws-stack", lambda item: {"provisioned", "deploy_moto"} & set(getattr(item, "fixturenames", ()))),
+          ("images", lambda item: item.path.name == "test_images.py"),
+          ("redis", lambda item: item.path.name == "test_limits_and_cors.py"))
+
+
 def pytest_collection_modifyitems(items):
-    """Every test under tests/deploy is a `deploy` test, so `make test-fast` can leave them all out."""
+    """Every test under tests/deploy is a `deploy` test, so `make test-fast` can leave them all out; tests that
+    share a costly or global resource are grouped onto one xdist worker."""
     for item in items:
         if DEPLOY_TESTS in item.path.parents:
             item.add_marker(pytest.mark.deploy)
+        group = next((name for name, shares in SHARED if shares(item)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _pg_reachable() -> str | None:
