@@ -38,35 +38,9 @@ domain_name: {description: The distribution's own domain, dXXXX.cloudfront.net.,
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.cloudfront_shapes import covers, with_quantities
 
 ORIGIN_ID = "media"
-
-
-def with_quantities(value):
-    """The API wants `Quantity` beside every `Items`; an empty list is written as Quantity 0 alone."""
-    if isinstance(value, list):
-        return [with_quantities(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    filled = {key: with_quantities(item) for key, item in value.items()}
-    if "Items" in filled:
-        filled["Quantity"] = len(filled["Items"])
-        if not filled["Items"]:
-            del filled["Items"]
-    return filled
-
-
-def covers(actual, wanted):
-    """True when every value in `wanted` is in `actual` (AWS adds defaults of its own)."""
-    if isinstance(wanted, dict):
-        return isinstance(actual, dict) and all(covers(actual.get(key), item) for key, item in wanted.items())
-    if isinstance(wanted, list):
-        if not isinstance(actual, list) or len(actual) != len(wanted):
-            return False
-        if not any(isinstance(item, (dict, list)) for item in wanted):
-            return sorted(actual) == sorted(wanted)  # methods, aliases: AWS may reorder them
-        return all(covers(a, w) for a, w in zip(actual, wanted))
-    return actual == wanted
 
 
 def behaviour(p):

@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import urllib.parse
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from tests.edge import CloudFrontKey, EdgeServer, edges
 
-VIDEO = str(uuid.uuid4())
-OTHER = str(uuid.uuid4())
+VIDEO = "68a36c1b-ccb5-42ee-b396-cf0d8afb6348"  # fixed: test ids built from it must match on every xdist worker
+OTHER = "f3a002ab-67ed-409a-bd36-b485f436561d"
 PLAYER = "http://player.test:5173"
 SEGMENT = f"processed/{VIDEO}/720p/seg_00001.m4s"
 PLAYLIST = f"processed/{VIDEO}/720p/index.m3u8"
