@@ -22,23 +22,42 @@ DEPLOY_TESTS = Path(__file__).resolve().parent / "deploy"
 PG_ADMIN_URL = os.environ.get("VIDEOFORGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-# Tests that share one thing a second xdist worker must not make again or touch at the same time run in one worker
-# (`make test` runs `-n 2 --dist loadgroup`): the AWS stack provision.yml builds on moto (minutes, once), the buildah
-# image cache, and the Redis database the gateway's shared rate-limit tests use.
-SHARED = (("aws-stack", lambda item: {"provisioned", "deploy_moto"} & set(getattr(item, "fixturenames", ()))),
-          ("images", lambda item: item.path.name == "test_images.py"),
-          ("redis", lambda item: item.path.name == "test_limits_and_cors.py"))
+# Tests that share one thing a second xdist worker must not make again or touch at the same time run on one worker,
+# in order (`make test` runs `-n 2 --dist loadgroup`): the AWS stack provision.yml builds on moto (minutes, once per
+# worker that asks), the buildah image cache, the Redis database of the gateway's shared rate-limit tests, and the
+# caption browser tests (the second reads the video the first made). Grouped by file, in our own scheduler: with
+# pytest 9, xdist 3.8's `xdist_group` marker no longer reaches its scheduler (it rewrites `item._nodeid`, which
+# pytest 9 no longer reads), so the marker would group nothing.
+SHARED_FILES = {
+    "tests/deploy/test_provision_loopback.py": "aws-stack",
+    "tests/deploy/test_provisioned_cdn.py": "aws-stack",
+    "tests/deploy/test_provisioned_stack.py": "aws-stack",
+    "tests/deploy/test_provisioned_queue_contract.py": "aws-stack",
+    "tests/deploy/test_provisioned_storage_contract.py": "aws-stack",
+    "tests/deploy/test_images.py": "images",
+    "tests/modules/gateway/test_limits_and_cors.py": "redis",
+    "tests/e2e/test_captions_browser.py": "captions-browser",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadgroup`: every test on its own, except the files above, each group kept on one worker."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedResourceScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SHARED_FILES.get(nodeid.split("::", 1)[0], nodeid)
+
+    return SharedResourceScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items):
-    """Every test under tests/deploy is a `deploy` test, so `make test-fast` can leave them all out; tests that
-    share a costly or global resource are grouped onto one xdist worker."""
+    """Every test under tests/deploy is a `deploy` test, so `make test-fast` can leave them all out."""
     for item in items:
         if DEPLOY_TESTS in item.path.parents:
             item.add_marker(pytest.mark.deploy)
-        group = next((name for name, shares in SHARED if shares(item)), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _pg_reachable() -> str | None:

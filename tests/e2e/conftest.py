@@ -135,8 +135,10 @@ def browser():
 @pytest.fixture(scope="session")
 def artifacts():
     """Folder for the screenshots that the run keeps (artifacts/screens, emptied once per session)."""
-    shutil.rmtree(SCREENS, ignore_errors=True)
-    os.makedirs(SCREENS)
+    # Under xdist each worker is a session: only the first empties the folder, and none fails if it exists.
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
+        shutil.rmtree(SCREENS, ignore_errors=True)
+    os.makedirs(SCREENS, exist_ok=True)
     return SCREENS
 
 
