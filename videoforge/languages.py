@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import re
 
+LABEL_MAX_LENGTH = 100
+"""Longest track label: what a player's menu shows beside the language."""
+UNQUOTABLE = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
+"""What a label may not hold: it goes into HLS quoted strings (NAME="..."), which end at a quote and may hold no line
+break or other control character (RFC 8216 4.2). The gallery refuses such labels; streaming strips them regardless."""
+
 _TAG = re.compile(r"([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?")
 
 OWN_NAMES = {

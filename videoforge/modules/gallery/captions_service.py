@@ -9,7 +9,6 @@ live side by side, one row each per language (the table's unique key includes `g
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from videoforge import captions
 from videoforge.errors import Refusal
-from videoforge.languages import canonical_tag, own_name
+from videoforge.languages import LABEL_MAX_LENGTH, UNQUOTABLE, canonical_tag, own_name
 from videoforge.lifecycle import CaptionKind, CaptionStatus, Status
 from videoforge.models import Caption, User, Video, new_id
 from videoforge.modules.gallery.service import can_change, video_for_change, video_for_viewer
@@ -28,9 +27,6 @@ from videoforge.webvtt import CaptionFileError, parse_captions
 
 log = logging.getLogger(__name__)
 
-LABEL_MAX_LENGTH = 100
-# A label becomes a quoted string in the master playlist (NAME="..."): no quote, no line break, no control character.
-_UNQUOTABLE = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _BEING_MADE = (CaptionStatus.PENDING, CaptionStatus.PROCESSING)
 
 
@@ -112,7 +108,7 @@ def clean_label(label: str | None, tag: str) -> str:
         return own_name(tag)[:LABEL_MAX_LENGTH]
     if len(label) > LABEL_MAX_LENGTH:
         raise _refusal("form", "label", f"A label may be at most {LABEL_MAX_LENGTH} characters.")
-    if _UNQUOTABLE.search(label):
+    if UNQUOTABLE.search(label):
         raise _refusal("form", "label", "A label may not hold double quotes, line breaks or control characters.")
     return label
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from videoforge import layout
 from videoforge.errors import NoSuchVideo, Refusal
-from videoforge.languages import canonical_tag
+from videoforge.languages import LABEL_MAX_LENGTH, UNQUOTABLE, canonical_tag
 from videoforge.lifecycle import CaptionKind, CaptionStatus, Status
 from videoforge.models import Caption, MediaAsset, User, Video
 from videoforge.modules.streaming import tokens
@@ -185,8 +185,6 @@ SUBTITLES_GROUP = "subs"
 CAPTIONS_CHARACTERISTICS = ("public.accessibility.transcribes-spoken-dialog,"
                             "public.accessibility.describes-music-and-sound")
 """What Apple's players look for to offer a track as captions for the deaf and hard of hearing (SDH)."""
-# Left out of a quoted string: its closing quote, line breaks and other control characters (RFC 8216 4.2).
-_UNQUOTABLE = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
 
 def subtitle_tracks(video: Video) -> list[Caption]:
@@ -237,7 +235,7 @@ def subtitle_playlist(video: Video, caption: Caption, url: Callable[[str], str])
 
 
 def _quotable(text: str) -> str:
-    return _UNQUOTABLE.sub("", text or "")[:100]
+    return UNQUOTABLE.sub("", text or "")[:LABEL_MAX_LENGTH]
 
 
 def signed_variant(text: str, key: str, url: Callable[[str], str]) -> str:
