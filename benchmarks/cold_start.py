@@ -2,10 +2,15 @@
 
 Each sample is a fresh interpreter (as a new Lambda instance is): import, app creation and one request,
 timed from inside the process. Samples of the three handlers alternate, so machine load hits them alike.
-The gallery's first request is the public library (200); streaming's is the playback info of an unknown video
-(404: the lookup, access check and error rendering, without presigning).
+The gallery's first request is the public library (200); streaming's is the playback info of an unknown but
+well-formed video id (404: the database lookup, access check and error rendering, without presigning).
 
     .venv/bin/python benchmarks/cold_start.py --samples 15
+    .venv/bin/python benchmarks/cold_start.py --instructions   # the same phases counted by valgrind, not timed
+
+`--instructions` runs each handler once under valgrind's callgrind per phase boundary and reports the instructions
+each phase executes: slow (minutes), but the same on a loaded machine as on a quiet one, so two versions of the code
+can be compared while other jobs run.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,40 +34,56 @@ EVENT = """{"version": "2.0", "routeKey": "$default", "rawPath": "%s", "rawQuery
                      "domainName": "x.lambda-url.us-east-1.on.aws", "stage": "$default"},
   "isBase64Encoded": false}"""
 
+# `python -c CODE PHASE` stops right after PHASE (start, import, create, request): how --instructions counts each.
 HANDLER = """
-import json, time
+import json, os, sys, time
+STOP = sys.argv[1] if len(sys.argv) > 1 else ""
 t0, c0 = time.perf_counter(), time.process_time()
+if STOP == "start": os._exit(0)
 import videoforge.app, videoforge.lambda_adapter
 t1 = time.perf_counter()
+if STOP == "import": os._exit(0)
 import entrypoints.lambda_%s as entry
 t2 = time.perf_counter()
+if STOP == "create": os._exit(0)
 reply = entry.handler(json.loads('''%s'''), None)
 t3, c3 = time.perf_counter(), time.process_time()
+if STOP == "request": os._exit(0)
 assert reply["statusCode"] == %d, reply
 print(json.dumps({"import": t1 - t0, "create": t2 - t1, "request": t3 - t2, "cpu": c3 - c0}))
 """
-UNKNOWN_VIDEO = "/api/streaming/videos/00000000-0000-4000-8000-000000000000"
+# Well-formed (32 hex digits, as ids are) so the 404 comes from the database, not from the id's shape.
+UNKNOWN_VIDEO = "/api/streaming/videos/" + "0" * 32
 GALLERY = HANDLER % ("gallery", EVENT % ("/api/gallery/public", "/api/gallery/public"), 200)
 STREAMING = HANDLER % ("streaming", EVENT % (UNKNOWN_VIDEO, UNKNOWN_VIDEO), 404)
 
 # The adapter file is loaded by path: importing the videoforge package would pull the whole app in.
 BARE = """
-import json, time
+import json, os, sys, time
+STOP = sys.argv[1] if len(sys.argv) > 1 else ""
 t0, c0 = time.perf_counter(), time.process_time()
+if STOP == "start": os._exit(0)
 import importlib.util
 from flask import Flask
 spec = importlib.util.spec_from_file_location("lambda_adapter", %r)
 adapter = importlib.util.module_from_spec(spec); spec.loader.exec_module(adapter)
 t1 = time.perf_counter()
+if STOP == "import": os._exit(0)
 app = Flask("hello")
 app.get("/")(lambda: {"hello": "world"})
 handler = adapter.make_handler(app)
 t2 = time.perf_counter()
+if STOP == "create": os._exit(0)
 reply = handler(json.loads('''%s'''), None)
 t3, c3 = time.perf_counter(), time.process_time()
+if STOP == "request": os._exit(0)
 assert reply["statusCode"] == 200, reply
 print(json.dumps({"import": t1 - t0, "create": t2 - t1, "request": t3 - t2, "cpu": c3 - c0}))
 """ % (os.path.join(ROOT, "videoforge", "lambda_adapter.py"), EVENT % ("/", "/"))
+
+
+LABELS = {"gallery": "gallery (Mangum+a2wsgi)", "streaming": "streaming (Mangum+a2wsgi)",
+          "bare": "bare Flask hello (same)"}
 
 
 def gallery_env(workdir: str, database_url: str) -> dict[str, str]:
@@ -88,6 +111,40 @@ def sample(code: str, env: dict[str, str]) -> dict[str, float]:
     return {k: v * 1000 for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
 
 
+PHASES = ("import", "create", "request")
+
+
+def instructions(code: str, env: dict[str, str]) -> dict[str, float]:
+    """Millions of instructions each phase executes (callgrind's count up to the phase's end, less the one before)."""
+    counts = {}
+    for stop in ("start", *PHASES):
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
+                              code, stop], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+        found = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
+        if out.returncode != 0 or found is None:
+            raise SystemExit(f"valgrind run failed:\n{out.stderr[-3000:]}")
+        counts[stop] = int(found.group(1)) / 1e6
+    return {phase: counts[phase] - counts[before] for before, phase in zip(("start", *PHASES), PHASES, strict=False)}
+
+
+def report_instructions(codes: dict[str, str], env: dict[str, str]) -> None:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    # Hash randomisation changes the work a little from run to run; one seed makes the counts repeatable.
+    env = {**env, "PYTHONHASHSEED": "0"}
+    results = {}
+    for name, code in codes.items():
+        results[name] = instructions(code, env)
+        print(f"counted {name}", file=sys.stderr, flush=True)
+    print("millions of instructions per phase (valgrind callgrind; interpreter start-up excluded)")
+    print(f"{'handler':<30}{'import':>9}{'create':>9}{'request':>9}{'total':>9}{'x bare':>9}")
+    bare = sum(results["bare"].values())
+    for name, counts in results.items():
+        total = sum(counts.values())
+        print(f"{LABELS[name]:<30}{counts['import']:>9.0f}{counts['create']:>9.0f}{counts['request']:>9.0f}"
+              f"{total:>9.0f}{total / bare:>9.2f}")
+
+
 def summary(samples: list[dict[str, float]]) -> dict[str, float]:
     keys = ("import", "create", "request")
     result = {k: statistics.median(s[k] for s in samples) for k in (*keys, "cpu")}
@@ -99,6 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=11)
     parser.add_argument("--database-url", default="", help="default: a migrated SQLite file in a temp folder")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count each phase's instructions with valgrind instead of timing samples")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vf-cold-") as workdir:
         env = gallery_env(workdir, args.database_url or f"sqlite:///{workdir}/gallery.db")
@@ -106,6 +165,9 @@ def main() -> None:
         codes = {"gallery": GALLERY, "streaming": STREAMING, "bare": BARE}
         for code in codes.values():  # warm the OS file cache and .pyc files once, as a deployed package has them
             sample(code, env)
+        if args.instructions:
+            report_instructions(codes, env)
+            return
         samples: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
         for _ in range(args.samples):
             for name, code in codes.items():
@@ -113,10 +175,8 @@ def main() -> None:
     results = {name: summary(s) for name, s in samples.items()}
     print(f"samples: {args.samples} each, medians in ms (fresh interpreter per sample; startup itself excluded)")
     print(f"{'handler':<30}{'import':>9}{'create':>9}{'request':>9}{'total':>9}{'CPU':>9}")
-    labels = {"gallery": "gallery (Mangum+a2wsgi)", "streaming": "streaming (Mangum+a2wsgi)",
-              "bare": "bare Flask hello (same)"}
     for name, s in results.items():
-        print(f"{labels[name]:<30}{s['import']:>9.1f}{s['create']:>9.1f}{s['request']:>9.1f}{s['total']:>9.1f}"
+        print(f"{LABELS[name]:<30}{s['import']:>9.1f}{s['create']:>9.1f}{s['request']:>9.1f}{s['total']:>9.1f}"
               f"{s['cpu']:>9.1f}")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(wall times stretch with load; CPU times much less)")

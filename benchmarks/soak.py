@@ -141,7 +141,7 @@ def build_topology(workdir: str, database_url: str, weed: WeedServer, moto_url: 
         values.pop("AWS_SESSION_TOKEN", None)
         return values
 
-    gateway.env = env("gateway", MODULES="gateway,auth,processor,web",
+    gateway.env = env("gateway", MODULES="gateway,auth,processor,web,webhooks",
                       REMOTE_MODULES=f"gallery={gallery.url},streaming={streaming.url}")
     gallery.env = env("gallery", MODULES="gallery")
     streaming.env = env("streaming", MODULES="streaming")

@@ -4,8 +4,8 @@ import react from "@vitejs/plugin-react";
 
 export default defineConfig({
   plugins: [react()],
-  // Relative asset URLs let Flask serve dist/ at "/" or under any prefix.
-  base: "./",
+  // Absolute asset URLs: history routes (/watch/abc, /embed/abc) load the same /assets/ files at any depth.
+  base: "/",
   server: {
     proxy: { "/api": "http://127.0.0.1:5000" },
   },
@@ -14,6 +14,10 @@ export default defineConfig({
     sourcemap: true,
     // hls.js alone is ~550 kB minified; it sits in the lazily loaded watch chunk.
     chunkSizeWarningLimit: 700,
+    // Two pages: the app, and the embed page other sites frame (the player alone; videoforge/modules/web serves it).
+    rollupOptions: {
+      input: { main: "index.html", embed: "embed.html" },
+    },
   },
   test: {
     include: ["tests/**/*.test.{ts,tsx}"],

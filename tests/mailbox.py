@@ -31,9 +31,9 @@ def link_in(message: EmailMessage) -> str:
 
 
 def token_in(message: EmailMessage) -> str:
-    """The token of the message's link (`.../#/reset?token=...`)."""
+    """The token of the message's link (`.../reset#token=...`: in the fragment, which no server is sent)."""
     fragment = urlsplit(link_in(message)).fragment
-    return parse_qs(fragment.partition("?")[2])["token"][0]
+    return parse_qs(fragment)["token"][0]
 
 
 def read_folder(folder: str | os.PathLike) -> list[EmailMessage]:

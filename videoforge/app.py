@@ -33,7 +33,12 @@ API_DEFAULTS = {
     "OPENAPI_REDOC_URL": "/api/docs/redoc.standalone.js",
     "API_SPEC_OPTIONS": {
         "info": {"description": "Upload straight to storage, transcode into an HLS ladder, watch and share."},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "components": {"securitySchemes": {"bearerAuth": {
+            "type": "http", "scheme": "bearer",
+            "description": "A signed-in session's access token (a JWT from /api/auth/token or Cognito), or a personal "
+                           "API key `vf_…` (made on the account page: POST /api/auth/keys). A key acts as its owner "
+                           "within its scopes: `read` (GET), `upload` (also create and confirm uploads), `manage` "
+                           "(also edit and delete); it never manages keys, credentials or MFA."}}},
         "security": [{"bearerAuth": []}],
     },
 }

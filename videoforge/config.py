@@ -104,6 +104,11 @@ AUTH_ADMIN_EMAILS: list[str] = []
 AUTH_EMAIL_VERIFICATION = "optional"
 """Local accounts' email check: `required` (no uploads until verified), `optional` (a link is mailed) or `off`.
 Core, not the auth module's: the gallery, in any process, refuses uploads by it (the token's `email_verified`)."""
+API_KEY_MAX_FAILURES_PER_ADDRESS = 20
+"""Refused personal API keys from one client address within API_KEY_FAILURE_WINDOW before further bad ones get
+429 (0 is off; a good key always passes). Core: every process that serves an API checks keys."""
+API_KEY_FAILURE_WINDOW = 15 * 60
+"""Seconds over which refused API keys are counted."""
 COGNITO_REGION = ""
 """Region of the Cognito user pool."""
 COGNITO_USER_POOL_ID = ""
@@ -154,6 +159,16 @@ AUTO_MIGRATE = True
 """Apply pending migrations at start-up (all-in-one); split deployments run `videoforge db upgrade` instead."""
 URL_PREFIXES: dict[str, str] = {"web": ""}
 """Blueprint name to URL prefix, where it should differ from /api/<name>."""
+# Webhooks (videoforge/webhooks/): core, as the webhooks module registers endpoints and the worker delivers to them.
+WEBHOOK_ALLOW_LOOPBACK = False
+"""Development only: endpoints may also be http(s) on loopback (a receiver on this machine); private, link-local
+and other non-public addresses stay refused."""
+WEBHOOK_TIMEOUT = 5.0
+"""Seconds one delivery may take, connecting to reading the answer's first bytes; redirects are not followed."""
+WEBHOOK_RETRY_FOR = 24 * 3600
+"""Seconds a delivery is retried with exponential back-off before it is marked failed."""
+WEBHOOK_RETENTION = 30 * 24 * 3600
+"""Seconds events and their delivery logs are kept."""
 
 CORE_DEFAULTS = {k: v for k, v in dict(globals()).items() if k.isupper() and k != "ENV_PREFIX"}
 

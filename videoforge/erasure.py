@@ -18,6 +18,8 @@ from videoforge import layout
 from videoforge.lifecycle import Status
 from videoforge.models import Video
 from videoforge.ports.storage import Storage
+from videoforge.webhooks import EventType
+from videoforge.webhooks.events import record_event
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +27,18 @@ log = logging.getLogger(__name__)
 def upload_folder(video: Video) -> str:
     """The folder of the video's original: where its source key says (ends in `/`)."""
     if video.source_key:
-        return video.source_key.rsplit("/", 1)[0] + "/"
+        return layout.upload_folder_of(video.source_key)  # the original's and every replacing file's
     return layout.upload_prefix(video.owner_id, video.id)
 
 
 def remove_objects(storage: Storage, video: Video) -> None:
-    """Every object of the video: a pending multipart upload, the original, everything processed."""
+    """Every object of the video: a pending multipart upload (its own, or a replacing file's), the original,
+    everything processed."""
     if video.upload_id:
         storage.abort_multipart(video.source_key, video.upload_id)
+    replacement = video.replacement
+    if replacement is not None and replacement.upload_id:
+        storage.abort_multipart(replacement.source_key, replacement.upload_id)
     storage.delete_prefix(upload_folder(video))
     storage.delete_prefix(layout.processed_prefix(video.id))
 
@@ -40,6 +46,7 @@ def remove_objects(storage: Storage, video: Video) -> None:
 def erase_video(session: Session, storage: Storage, video: Video) -> None:
     """The video's objects, then its row (and its assets'); commits."""
     remove_objects(storage, video)
+    record_event(session, video, EventType.VIDEO_DELETED)  # in the delete's transaction: announced if it commits
     session.delete(video)
     session.commit()
     log.info("video deleted", extra={"video_id": video.id})

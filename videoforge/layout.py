@@ -2,7 +2,10 @@
 
     uploads/{owner_id}/{video_id}/source             the original, as uploaded (a multipart upload's parts are
                                                      the store's own business until it completes)
-    processed/{video_id}/takes/{take}/{rung}/index.m3u8   a rung's media playlist, beside its init segment
+    uploads/{owner_id}/{video_id}/{r}/source         a file that replaces it ({r}: fresh per replace); the one
+                                                     before is deleted once the new one is confirmed
+    processed/{video_id}/takes/{take}/{rung}/index.m3u8   a rung's media playlist, beside its init segment (`audio`
+                                                     instead of a rung: a chunked transcode's sound, one rendition)
     processed/{video_id}/takes/{take}/{rung}/init.mp4,    and media segments (their names are ffmpeg's)
                                            seg_*.m4s
     processed/{video_id}/takes/{take}/poster.jpg
@@ -28,6 +31,8 @@ from __future__ import annotations
 import secrets
 
 RUNG_PLAYLIST = "index.m3u8"
+AUDIO = "audio"
+"""The folder (and rendition name) of a chunked transcode's sound, beside the rungs' (processor/chunked.py)."""
 POSTER = "poster.jpg"
 STORYBOARD_SPRITE = "storyboard.jpg"
 STORYBOARD_TRACK = "storyboard.vtt"
@@ -41,6 +46,21 @@ def upload_prefix(owner_id: str, video_id: str) -> str:
 def source_key(owner_id: str, video_id: str) -> str:
     """Where an upload's bytes go; user filenames never become part of a key."""
     return upload_prefix(owner_id, video_id) + "source"
+
+
+def upload_folder_of(source_key: str) -> str:
+    """The folder a video's original, and every file replacing it, is in (`uploads/{owner_id}/{video_id}/`), found
+    from the key the video holds: a video handed to another owner keeps its files where they are."""
+    return "/".join(source_key.split("/")[:3]) + "/"
+
+
+def replacement_key(source_key: str) -> str:
+    """Where a file replacing the video's original (`source_key`) goes: a fresh folder in the same upload folder.
+
+    Never the same key: a transcode may still be reading the original, and the local store refuses writes to a
+    confirmed (sealed) key. Never a key another source key is a prefix of, so deleting one file by its key
+    (`delete_prefix(key)`) deletes no other."""
+    return f"{upload_folder_of(source_key)}{secrets.token_hex(4)}/source"
 
 
 def processed_prefix(video_id: str) -> str:
@@ -63,6 +83,12 @@ def take_prefix(video_id: str, take: str) -> str:
     return f"{takes_prefix(video_id)}{take}/"
 
 
+def take_of(key: str) -> str:
+    """The take a published object's key names (processed/{video}/takes/{take}/...); "" for any other key."""
+    parts = key.split("/")
+    return parts[3] if len(parts) > 4 and parts[0] == "processed" and parts[2] == "takes" else ""
+
+
 def rung_file(video_id: str, take: str, rung: str, name: str) -> str:
     """A file of one rung: its playlist, init segment or a media segment."""
     return f"{take_prefix(video_id, take)}{rung}/{name}"
@@ -82,6 +108,12 @@ def storyboard_sprite(video_id: str, take: str) -> str:
 
 def storyboard_track(video_id: str, take: str) -> str:
     return take_prefix(video_id, take) + STORYBOARD_TRACK
+
+
+def artwork(video_id: str, take: str) -> dict[str, str]:
+    """One take's artwork by asset kind: the poster, the storyboard sprite and its track (`thumbnails`)."""
+    return {"poster": poster(video_id, take), "storyboard": storyboard_sprite(video_id, take),
+            "thumbnails": storyboard_track(video_id, take)}
 
 
 def caption_track(video_id: str, track: str) -> str:

@@ -30,12 +30,16 @@ from videoforge.db import Base, UTCDateTime
 from videoforge.lifecycle import (
     LEGACY_REJECTED_STAGE,
     PLAYABLE_STATUSES,
+    REPLACEABLE,
     SEEN_BY_ANYONE,
+    WORKABLE,
     CaptionKind,
     CaptionStatus,
+    PartStatus,
     Status,
     Visibility,
 )
+from videoforge.webhooks import DeliveryStatus
 
 
 def new_id() -> str:
@@ -154,10 +158,19 @@ class Video(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    take: Mapped[str | None] = mapped_column(String(16))
+    """The take (layout.new_take) the running or last transcode publishes under; its published assets may still be
+    an earlier take's while a replacement is transcoded."""
     access_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Bumped when who may watch changes (visibility, deletion): playback links signed before stop at once."""
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    """With visibility `password`: what viewers must give, hashed like account passwords (auth/passwords.py); never
+    in any response. Changed through set_password(), which revokes every unlock; cleared when the visibility goes."""
     auto_captions: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Transcribe the audio into a generated caption track once the ladder is done (chosen at upload)."""
+    embed_origins: Mapped[list[str] | None] = mapped_column(JSON)
+    """Origins (`https://host[:port]`) allowed to frame the embed page; None: any site, []: none
+    (videoforge/embedding.py)."""
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -170,6 +183,10 @@ class Video(Base):
         back_populates="video", cascade="all, delete-orphan", order_by="MediaAsset.id")
     captions: Mapped[list[Caption]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="Caption.language")
+    parts: Mapped[list[TranscodePart]] = relationship(cascade="all, delete-orphan", order_by="TranscodePart.number")
+    """The parts of a chunked transcode (loaded only when asked for: the Video JSON's chunk count while processing)."""
+    replacement: Mapped[SourceReplacement | None] = relationship(cascade="all, delete-orphan")
+    """A new file being uploaded to replace the original (loaded only when asked for: erasure, the replace)."""
 
     @property
     def retryable(self) -> bool:
@@ -197,6 +214,18 @@ class Video(Base):
         leaving = cls.status != Status.AWAITING_UPLOAD if force else cls.status == Status.FAILED
         return update(cls).where(cls.id.in_(ids), leaving).values(**cls._next_job(request_id))
 
+    @classmethod
+    def replace_source(cls, video_id: str, replacement: SourceReplacement, *, source_etag: str,
+                       request_id: str | None) -> Update:
+        """Replace: ready or failed → queued for a job on the new file, whose key, size, ETag, name and type become
+        the video's. Everything else stays: id, title, captions, and the published ladder until the job's own is
+        ready (the processor's to keep)."""
+        return (update(cls).where(cls.id == video_id, cls.status.in_(REPLACEABLE))
+                .values(source_key=replacement.source_key, source_size=replacement.source_size,
+                        source_etag=source_etag, filename=replacement.filename,
+                        content_type=replacement.content_type, part_size=replacement.part_size, upload_id=None,
+                        **cls._next_job(request_id)))
+
     @staticmethod
     def _next_job(request_id: str | None) -> dict[str, Any]:
         now = utcnow()
@@ -211,6 +240,13 @@ class Video(Base):
         """queued → processing: one more attempt begins, at `stage` (the worker's words)."""
         return update(cls).where(cls.id == video_id).values(
             status=Status.PROCESSING, stage=stage, progress=0.0, started_at=utcnow(), attempts=cls.attempts + 1)
+
+    @classmethod
+    def hold(cls, video_id: str) -> Update:
+        """queued, processing → processing: a part of a chunked transcode goes on (a redriven chunk's video was queued).
+        Its row lock serialises the parts that publish one ladder; 0 rows: the video is gone or no longer worked on."""
+        return update(cls).where(cls.id == video_id, cls.status.in_(WORKABLE)).values(
+            status=Status.PROCESSING, updated_at=utcnow())
 
     @classmethod
     def report_progress(cls, video_id: str, stage: str, percent: float | None = None) -> Update:
@@ -238,9 +274,16 @@ class Video(Base):
             status=Status.FAILED, error=reason[:2000], stage=None, rejected=rejected, finished_at=utcnow())
 
     def visible_to(self, user: User | None) -> bool:
-        """Who may see it (gallery) and watch it (streaming): anyone when public or unlisted, else owner and admins."""
+        """Who may see it (gallery) and watch it (streaming): anyone when public or unlisted, else owner and admins.
+
+        A password video is not visible to anyone else: only streaming's unlock (a password given right) and the
+        gallery's title-only view (`locked_for`) open it further."""
         return self.visibility in SEEN_BY_ANYONE or (
             user is not None and (user.id == self.owner_id or user.is_admin))
+
+    def locked_for(self, user: User | None) -> bool:
+        """A password video this viewer must unlock before watching: anyone but its owner and the admins."""
+        return self.visibility == Visibility.PASSWORD and not self.visible_to(user)
 
     @property
     def playable(self) -> bool:
@@ -253,7 +296,14 @@ class Video(Base):
         # nothing, and the rule stays right for any visibility added later without deciding which way it goes.
         if visibility != self.visibility:
             self.visibility = visibility
+            if visibility != Visibility.PASSWORD:
+                self.password_hash = None
             self.revoke_playback_links()
+
+    def set_password(self, password_hash: str) -> None:
+        """Require this password (hashed) to watch; every unlock and playback link given before stops at once."""
+        self.password_hash = password_hash
+        self.revoke_playback_links()
 
     def revoke_playback_links(self) -> None:
         """Bump the epoch signed into playback tokens, in SQL so two concurrent changes both count."""
@@ -283,6 +333,52 @@ class MediaAsset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="assets")
+
+
+EXTRAS_PART = -1
+"""The number of a chunked transcode's part that is no chunk: the audio rendition, poster and storyboard."""
+
+
+class TranscodePart(Base):
+    """One part of a chunked transcode (modules/processor/chunked.py): a chunk of the ladder, whole segments long,
+    that any worker may take from the queue, or the `extras` the planning job makes itself (the audio rendition,
+    poster and storyboard). The video is ready when every part of its take is done."""
+
+    __tablename__ = "transcode_parts"
+    __table_args__ = (UniqueConstraint("video_id", "take", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    take: Mapped[str] = mapped_column(String(16))
+    """The transcode (layout.new_take) this part belongs to: a part of an older take is never worked on."""
+    number: Mapped[int] = mapped_column(Integer)
+    """Chunks 0, 1, 2... in time order; the extras are -1."""
+    start_frame: Mapped[int] = mapped_column(Integer, default=0)
+    end_frame: Mapped[int | None] = mapped_column(Integer)
+    """The first frame after the chunk (at the ladder's frame rate); None: to the end of the source."""
+    first_segment: Mapped[int] = mapped_column(Integer, default=0)
+    start: Mapped[float] = mapped_column(Float, default=0.0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(16), default=PartStatus.PENDING)
+    """A `PartStatus`."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(80))
+    """The worker that took it last."""
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    segments: Mapped[dict[str, list[list[Any]]]] = mapped_column(JSON, default=dict)
+    """Per rung, the segments published so far: [sequence, uri, duration, size] each, in order."""
+    inits: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    """Per rung, its init segment's name (the first chunk's: every chunk's are the same bytes)."""
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @staticmethod
+    def summary(parts: Iterable[TranscodePart]) -> dict[str, int] | None:
+        """A chunked transcode's chunks: how many, how many done, and by how many workers (None: not chunked)."""
+        chunks = [p for p in parts if p.number != EXTRAS_PART]
+        if not chunks:
+            return None
+        return {"total": len(chunks), "done": sum(p.status == PartStatus.DONE for p in chunks),
+                "workers": len({p.worker for p in chunks if p.worker})}
 
 
 class Caption(Base):
@@ -392,3 +488,120 @@ class WorkerHeartbeat(Base):
     in_process: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# --- Personal API keys (issue 17): videoforge/identity/api_keys.py checks them, the auth module manages them ---
+
+
+class ApiKey(Base):
+    """A personal API key: it acts as its owner within its scopes, until revoked or expired. The key itself is
+    shown once; only its SHA-256 (`secret_hash`) and a short non-secret `prefix` for lists are kept."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    """`vf_` and the key's first characters: enough to tell keys apart in a list, nothing to guess with."""
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Every scope the key holds, the implied ones included (`manage` holds `upload` and `read`)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Written at most once a minute per key (identity.api_keys.LAST_USED_GRANULARITY)."""
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- Webhooks (issue 17): videoforge/webhooks/ writes events and delivers them; the webhooks module manages them ---
+
+
+class WebhookEndpoint(Base):
+    """An owner's URL that receives signed POSTs for the events it subscribes to (videoforge.webhooks.events)."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret: Mapped[str] = mapped_column(String(255))
+    """The signing secret, sealed (videoforge.sealing): the sender needs it back, so it cannot be a hash."""
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebhookEvent(Base):
+    """Something that happened to a video, written in the transaction of the change: the webhooks' outbox.
+
+    `transition` names the change it announces; being unique, a change recorded twice (two workers finishing the
+    same job) makes one event, never two."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    video_id: Mapped[str | None] = mapped_column(String(32))
+    """No foreign key: a `video.deleted` event outlives its video."""
+    transition: Mapped[str | None] = mapped_column(String(120), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class WebhookDelivery(Base):
+    """One event on its way to one endpoint: pending (due at `next_attempt_at`), delivered, or failed."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+                      Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at"))
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    """A `DeliveryStatus`."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a dispatcher may try it next (also its lease while one is trying); None once settled."""
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    replay_of: Mapped[str | None] = mapped_column(String(32))
+    """The delivery this one sends again at its owner's request."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[WebhookEvent] = relationship(lazy="joined")
+
+
+class WebhookAttempt(Base):
+    """One POST of a delivery, for its log: the answer's status and opening bytes, or why there was none."""
+
+    __tablename__ = "webhook_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    """The answer's first KiB (webhooks.delivery.RESPONSE_SNIPPET), as text."""
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Replacing a video's file (issue 17): videoforge/modules/gallery/originals.py ---
+
+
+class SourceReplacement(Base):
+    """A new file on its way to replace a video's original: an upload like a new video's (one PUT or multipart),
+    kept apart from the video until its confirm swaps it in (Video.replace_source), so the video plays on
+    meanwhile. One per video; its key is new (layout.replacement_key), so nothing reading the current original is
+    disturbed and the local store's seal on it does not apply."""
+
+    __tablename__ = "source_replacements"
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(400))
+    source_size: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    upload_id: Mapped[str | None] = mapped_column(String(400))
+    part_size: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -27,6 +27,8 @@ JOBS = "jobs"
 """Topic of messages bound for the job queue."""
 TRANSCODE = "transcode"
 """Type of the job that asks a worker to transcode a video."""
+TRANSCODE_CHUNK = "transcode_chunk"
+"""Type of the job that asks a worker to encode one chunk of a long video's ladder (processor/chunked.py)."""
 TRANSCRIBE = "transcribe"
 """Type of the job that asks a worker to make a generated caption track from a video's audio."""
 
@@ -42,6 +44,13 @@ class RelayResult:
 def transcode_message(video_id: str, request_id: str | None = None) -> dict[str, Any]:
     """The job that asks a worker to transcode a video; its request id ties the worker's log lines to the request."""
     return {"type": TRANSCODE, "video_id": video_id, "request_id": request_id or new_request_id()}
+
+
+def chunk_message(video_id: str, take: str, plan: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """The job that asks a worker to encode one chunk; `plan` names the chunk, the ladder and the encoder settings,
+    so every chunk of the take encodes alike whichever worker (and configuration) takes it."""
+    return {"type": TRANSCODE_CHUNK, "video_id": video_id, "take": take, **plan,
+            "request_id": request_id or new_request_id()}
 
 
 def transcribe_message(video_id: str, caption_id: str, request_id: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,8 @@ import { SignIn } from "./pages/SignIn";
 import { SignUp } from "./pages/SignUp";
 import { Upload } from "./pages/Upload";
 import { VerifyEmail } from "./pages/VerifyEmail";
-import { returnToFromHash, routeHref, useRoute, type Route } from "./router";
+import { Webhooks } from "./pages/Webhooks";
+import { followLink, navigate, returnToFromSearch, routeHref, useRoute, type Route } from "./router";
 
 // hls.js is most of the bundle; load it only when someone watches.
 const Watch = lazy(() => import("./pages/Watch").then((m) => ({ default: m.Watch })));
@@ -29,6 +30,12 @@ export function App() {
     window.scrollTo?.(0, 0);
   }, [route.name, route.name === "watch" ? route.id : ""]);
 
+  useEffect(() => {
+    // Links to our own pages change the page in place (history routing), without a reload.
+    document.addEventListener("click", followLink);
+    return () => document.removeEventListener("click", followLink);
+  }, []);
+
   const signedIn = auth.status === "signedIn";
   return (
     <>
@@ -36,7 +43,7 @@ export function App() {
         Skip to content
       </a>
       <header className="topbar">
-        <a className="brand" href="#/" aria-label="VideoForge home">
+        <a className="brand" href="/" aria-label="VideoForge home">
           <span className="brand-mark" aria-hidden="true">▶</span> VideoForge
         </a>
         <nav aria-label="Main">
@@ -45,6 +52,7 @@ export function App() {
             {signedIn && <NavLink route={{ name: "upload" }} current={route} label="Upload" />}
             <NavLink route={{ name: "public" }} current={route} label="Public" />
             {auth.isAdmin && <NavLink route={{ name: "admin" }} current={route} label="Admin" />}
+            {signedIn && <NavLink route={{ name: "webhooks" }} current={route} label="Webhooks" />}
             {signedIn && <NavLink route={{ name: "account" }} current={route} label="Account" />}
           </ul>
         </nav>
@@ -59,7 +67,7 @@ export function App() {
               </button>
             </>
           ) : auth.status === "signedOut" && route.name !== "signin" ? (
-            <a className="btn btn-small" href="#/signin">
+            <a className="btn btn-small" href="/signin">
               Sign in
             </a>
           ) : null}
@@ -94,8 +102,9 @@ function Page({ route }: { route: Route }) {
     );
   }
   const needsAuth =
-    route.name === "home" || route.name === "upload" || route.name === "admin" || route.name === "account";
-  if (needsAuth && status !== "signedIn") return <SignIn returnTo={routeHref(route)} />;
+    route.name === "home" || route.name === "upload" || route.name === "admin" || route.name === "account" ||
+    route.name === "webhooks";
+  if (needsAuth && status !== "signedIn") return <SignIn returnTo={window.location.pathname + window.location.search} />;
   switch (route.name) {
     case "home":
       return <MyVideos />;
@@ -112,17 +121,16 @@ function Page({ route }: { route: Route }) {
         </Suspense>
       );
     case "signin": {
-      const next = returnToFromHash(window.location.hash) ?? "#/";
-      if (status === "signedIn") {
-        window.location.hash = next;
-        return null;
-      }
+      const next = returnToFromSearch(window.location.search) ?? "/";
+      if (status === "signedIn") return <Redirect to={next} />;
       return <SignIn returnTo={next} />;
     }
     case "signup":
       return <SignUp />;
     case "account":
       return <Account />;
+    case "webhooks":
+      return <Webhooks />;
     case "forgot":
       return <ForgotPassword />;
     case "reset":
@@ -132,4 +140,10 @@ function Page({ route }: { route: Route }) {
     case "notFound":
       return <NotFound path={route.path} />;
   }
+}
+
+/** Goes to `to` once rendered (in place of the page being left, which history then skips). */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
 }

@@ -1,30 +1,22 @@
 // @vitest-environment jsdom
 /** Account recovery and settings in the client: forgot/reset by link, verification, password, deletion. */
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { StrictMode } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkFields, linkToken, needsVerification, uploadsNeedVerification } from "../src/account/forms";
-import { setApiBase, setAuthHooks } from "../src/api/client";
 import type { AuthConfig } from "../src/api/types";
 import { App } from "../src/App";
 import { AuthProvider } from "../src/auth/AuthContext";
-import { parseRoute } from "../src/router";
+import { navigate, parseRoute } from "../src/router";
 import { UploadsProvider } from "../src/upload/UploadsContext";
-import { reply, startJsonServer, type Recorded } from "./jsonServer";
+import { reply, type Recorded } from "./jsonServer";
+import { closeApi, serveApi, type LoopbackApi } from "./loopbackApi";
 import type { ServerResponse } from "node:http";
 
 window.scrollTo = () => undefined;
 
-let server: Awaited<ReturnType<typeof startJsonServer>> | null = null;
-afterEach(async () => {
-  cleanup();
-  await server?.close();
-  server = null;
-  setApiBase("");
-  setAuthHooks(null);
-  sessionStorage.clear();
-  window.location.hash = "";
-});
+let server: LoopbackApi | null = null;
+afterEach(closeApi);
 
 const LOCAL: AuthConfig = { flow: "local", signup: true, password_min_length: 10, password_reset: true,
   email_verification: "optional", account_deletion: "erase" };
@@ -36,7 +28,7 @@ type Route = (req: Recorded, res: ServerResponse) => boolean | void;
 
 /** A loopback API: /config and /me from the arguments, anything else from `route` (which returns true if it answered). */
 async function serve(config: AuthConfig, me: unknown, route: Route = () => false) {
-  server = await startJsonServer((req, res) => {
+  server = await serveApi((req, res) => {
     const path = req.path.split("?")[0];
     if (route(req, res)) return;
     if (path === "/api/auth/config") return reply(res, 200, config);
@@ -44,7 +36,6 @@ async function serve(config: AuthConfig, me: unknown, route: Route = () => false
     if (path === "/api/gallery/videos") return reply(res, 200, [], { "X-Pagination": JSON.stringify({ total: 0, total_pages: 1, page: 1 }) });
     reply(res, 404, refusal(404, "no route"));
   });
-  setApiBase(server.url);
   return server;
 }
 
@@ -53,8 +44,8 @@ function signedIn(accessToken = "acc") {
   sessionStorage.setItem("videoforge.session", JSON.stringify({ accessToken, refreshToken: "ref", issuedAt: now, expiresAt: now + 3_600_000 }));
 }
 
-function renderApp(hash: string, strict = false) {
-  window.location.hash = hash;
+function renderApp(href: string, strict = false) {
+  window.history.replaceState(null, "", href);
   const tree = (
     <AuthProvider>
       <UploadsProvider>
@@ -69,10 +60,10 @@ const posts = (path: string) => server!.requests.filter((r) => r.path === path);
 
 describe("account helpers", () => {
   it("reads the token of a mailed link and knows the new routes", () => {
-    expect(linkToken("#/reset?token=Ab_c-1%2B")).toBe("Ab_c-1+");
-    expect(linkToken("#/reset")).toBeNull();
-    expect(linkToken("#/verify?token=%20")).toBeNull();
-    for (const name of ["account", "forgot", "reset", "verify"]) expect(parseRoute(`#/${name}?token=x`)).toEqual({ name });
+    expect(linkToken("#token=Ab_c-1%2B")).toBe("Ab_c-1+");
+    expect(linkToken("")).toBeNull();
+    expect(linkToken("#token=%20")).toBeNull();
+    for (const name of ["account", "forgot", "reset", "verify"]) expect(parseRoute(`/${name}#token=x`)).toEqual({ name });
   });
 
   it("checks fields in people's words before asking the server", () => {
@@ -102,11 +93,10 @@ describe("forgot and reset", () => {
       reply(res, 202, { message: "If an account has this address, a link is on its way to it." });
       return true;
     });
-    renderApp("#/signin");
-    expect((await screen.findByRole("link", { name: "Forgot password?" })).getAttribute("href")).toBe("#/forgot");
+    renderApp("/signin");
+    expect((await screen.findByRole("link", { name: "Forgot password?" })).getAttribute("href")).toBe("/forgot");
     await act(async () => {
-      window.location.hash = "#/forgot";
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      navigate("/forgot");
     });
     await screen.findByRole("heading", { name: "Forgot password" });
     const email = screen.getByLabelText("Email");
@@ -123,7 +113,7 @@ describe("forgot and reset", () => {
 
   it("hides the offer where this server cannot mail links", async () => {
     await serve({ ...LOCAL, password_reset: false }, ME);
-    renderApp("#/signin");
+    renderApp("/signin");
     await screen.findByLabelText("Email");
     expect(screen.queryByRole("link", { name: "Forgot password?" })).toBeNull();
   });
@@ -138,7 +128,7 @@ describe("forgot and reset", () => {
       } else reply(res, 204);
       return true;
     });
-    renderApp("#/reset?token=good");
+    renderApp("/reset#token=good");
     const field = await screen.findByLabelText("New password");
     fireEvent.change(field, { target: { value: "short" } });
     fireEvent.click(screen.getByRole("button", { name: "Set new password" }));
@@ -148,7 +138,7 @@ describe("forgot and reset", () => {
     fireEvent.click(screen.getByRole("button", { name: "Set new password" }));
     expect((await screen.findByTestId("reset-done")).textContent).toContain("every session of your account was signed out");
     expect(posts("/api/auth/password/reset")[0].body).toEqual({ token: "good", password: "a much longer one" });
-    expect(window.location.hash).toBe("#/reset");
+    expect(window.location.pathname + window.location.hash).toBe("/reset");
   });
 
   it("says when a link is spent, once, and offers a new one", async () => {
@@ -158,12 +148,12 @@ describe("forgot and reset", () => {
       reply(res, 400, refusal(400, words, { json: { token: [words] } }));
       return true;
     });
-    renderApp("#/reset?token=old");
+    renderApp("/reset#token=old");
     fireEvent.change(await screen.findByLabelText("New password"), { target: { value: "a much longer one" } });
     fireEvent.click(screen.getByRole("button", { name: "Set new password" }));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toBe("This link is not valid any more. Ask for a new one.");
-    expect(screen.getByRole("link", { name: "Ask for a new link" }).getAttribute("href")).toBe("#/forgot");
+    expect(screen.getByRole("link", { name: "Ask for a new link" }).getAttribute("href")).toBe("/forgot");
   });
 });
 
@@ -181,7 +171,7 @@ describe("verification", () => {
       return true;
     });
     signedIn();
-    renderApp("#/verify?token=tok", true);
+    renderApp("/verify#token=tok", true);
     expect((await screen.findByTestId("verify-done")).textContent).toContain("ada@example.com is verified");
     expect(posts("/api/auth/email/verify")).toHaveLength(1);
     expect(posts("/api/auth/email/verify")[0].body).toEqual({ token: "tok" });
@@ -195,7 +185,7 @@ describe("verification", () => {
       return true;
     });
     signedIn();
-    renderApp("#/account");
+    renderApp("/account");
     expect((await screen.findByTestId("verify-banner")).textContent).toContain("Verify your email address to upload");
     expect(screen.getByText("(not verified yet)")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "Send a new verification link" }));
@@ -210,7 +200,7 @@ describe("verification", () => {
       return true;
     });
     signedIn();
-    renderApp("#/");
+    renderApp("/");
     await screen.findByTestId("verify-banner");
     verified = true;
     await act(async () => window.dispatchEvent(new Event("focus")));
@@ -229,7 +219,7 @@ describe("account page", () => {
       return true;
     });
     signedIn();
-    renderApp("#/account");
+    renderApp("/account");
     const current = await screen.findByLabelText("Current password", { selector: "[name=current-password]" });
     fireEvent.change(current, { target: { value: "wrong one" } });
     fireEvent.change(screen.getByLabelText("New password"), { target: { value: "brand new password" } });
@@ -249,7 +239,7 @@ describe("account page", () => {
       return true;
     });
     signedIn();
-    renderApp("#/account");
+    renderApp("/account");
     expect(await screen.findByText(/Your videos and all their files are deleted for good/)).toBeTruthy();
     fireEvent.change(screen.getByLabelText("Password", { selector: "[name=delete-password]" }), { target: { value: "my password!" } });
     fireEvent.click(screen.getByRole("button", { name: "Delete account…" }));
@@ -257,8 +247,7 @@ describe("account page", () => {
     expect(dialog.textContent).toContain("Delete your account?");
     expect(posts("/api/auth/account")).toHaveLength(0);
     fireEvent.click(screen.getByRole("button", { name: "Delete account" }));
-    await waitFor(() => expect(window.location.hash).toBe("#/signin"));
-    await act(async () => window.dispatchEvent(new HashChangeEvent("hashchange")));
+    await waitFor(() => expect(window.location.pathname).toBe("/signin"));
     expect(await screen.findByText("Your account was deleted.")).toBeTruthy();
     const [request] = posts("/api/auth/account");
     expect(request.method).toBe("DELETE");
@@ -269,7 +258,7 @@ describe("account page", () => {
   it("says where the videos go when the server hands them over", async () => {
     await serve({ ...LOCAL, account_deletion: "handover" }, ME);
     signedIn();
-    renderApp("#/account");
+    renderApp("/account");
     expect(await screen.findByText(/they are handed to its administrators/)).toBeTruthy();
   });
 });

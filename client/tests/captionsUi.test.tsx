@@ -1,9 +1,8 @@
 // @vitest-environment jsdom
 /** Issue 16 in components: the owner's caption editor, the CC menu, search with links to a moment, auto captions. */
 import { File as NodeFile } from "node:buffer";
-import { act, cleanup, configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { setApiBase, setAuthHooks } from "../src/api/client";
 import type { CaptionTrack, Video } from "../src/api/types";
 import { CaptionsPanel } from "../src/captions/CaptionsPanel";
 import { playbackWithNewUrl } from "../src/captions/freshPlayback";
@@ -14,31 +13,12 @@ import { Player } from "../src/player/Player";
 import { UploadsProvider } from "../src/upload/UploadsContext";
 import { CaptionsMenu } from "../src/player/CaptionsMenu";
 import { captionEntries } from "../src/player/captions";
-import { reply, startJsonServer, type Handler, type Recorded } from "./jsonServer";
+import { closeApi, serveAnswers } from "./loopbackApi";
 
 window.scrollTo = () => undefined;
 configure({ asyncUtilTimeout: 4000 });
 
-let server: Awaited<ReturnType<typeof startJsonServer>> | null = null;
-afterEach(async () => {
-  cleanup();
-  await server?.close();
-  server = null;
-  setApiBase("");
-  setAuthHooks(null);
-  window.location.hash = "";
-});
-
-async function serve(handler: (req: Recorded) => [number, unknown?, Record<string, string>?] | undefined) {
-  const h: Handler = (req, res) => {
-    const answer = handler(req);
-    if (answer) return reply(res, ...answer);
-    reply(res, 404, { code: 404, status: "Not Found", message: `no route ${req.method} ${req.path}` });
-  };
-  server = await startJsonServer(h);
-  setApiBase(server.url);
-  return server;
-}
+afterEach(closeApi);
 
 const VIDEO: Video = { id: "v1", title: "Harbour", visibility: "public", status: "ready" };
 const track = (patch: Partial<CaptionTrack>): CaptionTrack => ({
@@ -56,7 +36,7 @@ const track = (patch: Partial<CaptionTrack>): CaptionTrack => ({
 
 describe("caption editor", () => {
   it("lists the tracks with their state: auto-generated, failed with the reason, a download link", async () => {
-    await serve((req) =>
+    await serveAnswers((req) =>
       req.method === "GET" && req.path === "/api/gallery/videos/v1/captions"
         ? [200, [track({}), track({ id: "c-auto", generated: true, status: "failed", error: "no speech found", url: null, label: "English" })]]
         : undefined,
@@ -74,7 +54,7 @@ describe("caption editor", () => {
   });
 
   it("checks the form before sending, with the focus on what to fix", async () => {
-    await serve((req) => (req.path.endsWith("/captions") ? [200, []] : undefined));
+    const server = await serveAnswers((req) => (req.path.endsWith("/captions") ? [200, []] : undefined));
     render(<CaptionsPanel video={VIDEO} onReadyTracksChanged={vi.fn()} />);
     await screen.findByText("No captions yet.");
     fireEvent.click(screen.getByRole("button", { name: "Upload captions" }));
@@ -82,14 +62,14 @@ describe("caption editor", () => {
     await waitFor(() => expect(document.activeElement).toBe(fileInput));
     expect(fileInput.getAttribute("aria-invalid")).toBe("true");
     expect(screen.getByLabelText("Language").getAttribute("aria-invalid")).toBe("true");
-    expect(server!.requests.filter((r) => r.method === "PUT")).toHaveLength(0);
+    expect(server.requests.filter((r) => r.method === "PUT")).toHaveLength(0);
   });
 
   it("uploads a file for a language as a form, shows the server's line error at the file, then succeeds", async () => {
     let attempts = 0;
     const onChanged = vi.fn();
     const tracks: CaptionTrack[] = [];
-    await serve((req) => {
+    const server = await serveAnswers((req) => {
       if (req.method === "GET" && req.path.endsWith("/captions")) return [200, tracks];
       if (req.method === "PUT" && req.path === "/api/gallery/videos/v1/captions/pt-BR") {
         if (attempts++ === 0) {
@@ -116,7 +96,7 @@ describe("caption editor", () => {
     await waitFor(() => expect(document.activeElement).toBe(fileInput));
     expect(screen.getByText(/^Line 3: the cue timing/)).toBeTruthy();
     expect(screen.queryByTestId("error-notice")).toBeNull(); // said once, at the file
-    const sent = server!.requests.find((r) => r.method === "PUT")!;
+    const sent = server.requests.find((r) => r.method === "PUT")!;
     expect(sent.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
     expect(String(sent.body)).toContain('filename="talk.vtt"');
     expect(String(sent.body)).toContain("Olá");
@@ -132,7 +112,7 @@ describe("caption editor", () => {
 
   it("deletes a track after a confirmation, and asks for generated captions", async () => {
     let tracks: CaptionTrack[] = [track({})];
-    await serve((req) => {
+    const server = await serveAnswers((req) => {
       if (req.method === "GET" && req.path.endsWith("/captions")) return [200, tracks];
       if (req.method === "DELETE" && req.path === "/api/gallery/videos/v1/captions/c-en") {
         tracks = [];
@@ -156,12 +136,12 @@ describe("caption editor", () => {
     const item = await screen.findByTestId("caption-track");
     expect(within(item).getByTestId("caption-status").textContent).toBe("Waiting for transcription");
     expect(within(item).queryByRole("button", { name: /Delete/ })).toBeNull(); // its job would write it back
-    expect(server!.requests.find((r) => r.method === "POST")!.body).toEqual({});
+    expect(server.requests.find((r) => r.method === "POST")!.body).toEqual({});
   });
 
   it("after new tracks, fetches the playback info again until its master URL is a new one", async () => {
     let asked = 0;
-    await serve((req) => {
+    await serveAnswers((req) => {
       if (req.path !== "/api/streaming/videos/v1") return undefined;
       asked += 1;
       // A playback token changes once a second: the first answer may still carry the URL the browser has cached.
@@ -173,7 +153,7 @@ describe("caption editor", () => {
   });
 
   it("says why generating was refused, with the focus on the message", async () => {
-    await serve((req) => {
+    await serveAnswers((req) => {
       if (req.method === "GET") return [200, []];
       return [409, { code: 409, status: "Conflict", message: "Cannot generate captions: transcription is off on this server." }];
     });
@@ -214,7 +194,7 @@ describe("CC menu", () => {
 
 describe("search", () => {
   it("searches with the address's q, shows each match's words and time, and links to that moment", async () => {
-    await serve((req) => {
+    const server = await serveAnswers((req) => {
       if (!req.path.startsWith("/api/gallery/public")) return undefined;
       const q = new URL(req.path, "http://x").searchParams.get("q");
       const videos: Video[] = q === "harbour"
@@ -225,34 +205,31 @@ describe("search", () => {
         : [];
       return [200, videos, { "X-Pagination": JSON.stringify({ total: videos.length, total_pages: 1, page: 1 }) }];
     });
-    window.location.hash = "#/public?q=harbour";
+    window.history.replaceState(null, "", "/public?q=harbour");
     render(<PublicGallery />);
     const match = await screen.findByTestId("search-match");
     expect(match.textContent).toBe("0:12 “the boats leave the harbour at dawn”");
     const cards = screen.getAllByTestId("video-card");
-    expect(within(cards[0]).getByRole("link").getAttribute("href")).toBe("#/watch/v1?t=12");
-    expect(within(cards[1]).getByRole("link").getAttribute("href")).toBe("#/watch/v2"); // the title matched
+    expect(within(cards[0]).getByRole("link").getAttribute("href")).toBe("/watch/v1?t=12");
+    expect(within(cards[1]).getByRole("link").getAttribute("href")).toBe("/watch/v2"); // the title matched
     expect(screen.getByTestId("search-summary").textContent).toBe("2 videos match “harbour”.");
     expect((screen.getByRole("searchbox", { name: "Search public videos" }) as HTMLInputElement).value).toBe("harbour");
-    expect(server!.requests.some((r) => r.path.includes("q=harbour"))).toBe(true);
+    expect(server.requests.some((r) => r.path.includes("q=harbour"))).toBe(true);
 
     // A new search goes into the address (shareable, and Back returns to the last one).
     fireEvent.change(screen.getByRole("searchbox"), { target: { value: "no such words" } });
     fireEvent.submit(screen.getByTestId("search-form"));
-    expect(window.location.hash).toBe("#/public?q=no+such+words");
-    await act(async () => {
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
-    });
+    expect(window.location.pathname + window.location.search).toBe("/public?q=no+such+words");
     await waitFor(() => expect(screen.getByTestId("search-summary").textContent).toBe("No videos match “no such words”."));
     fireEvent.click(screen.getByRole("button", { name: "Clear search" }));
-    expect(window.location.hash).toBe("#/public");
+    expect(window.location.pathname + window.location.search).toBe("/public");
   });
 });
 
 describe("upload with generated captions", () => {
   it("sends the wish and the spoken language, and shows the server's refusal", async () => {
     const message = "Cannot generate captions: transcription is off on this server.";
-    await serve((req) => {
+    const server = await serveAnswers((req) => {
       if (req.path.startsWith("/api/auth/config")) return [200, { flow: "local" }];
       if (req.method === "POST" && req.path === "/api/gallery/uploads") {
         return [422, { code: 422, status: "Unprocessable Entity", message, errors: { json: { auto_captions: [message] } } }];
@@ -277,7 +254,7 @@ describe("upload with generated captions", () => {
     fireEvent.click(screen.getByRole("button", { name: "Start upload" }));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toBe(message);
-    const sent = server!.requests.find((r) => r.method === "POST")!.body as Record<string, unknown>;
+    const sent = server.requests.find((r) => r.method === "POST")!.body as Record<string, unknown>;
     expect(sent).toMatchObject({ title: "talk", auto_captions: true, caption_language: "fr" });
     expect((screen.getByLabelText("Generate captions automatically") as HTMLInputElement).checked).toBe(true);
   });

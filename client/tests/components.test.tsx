@@ -1,8 +1,7 @@
 // @vitest-environment jsdom
 /** Components and the sign-in flow (with the TOTP step) against a loopback API. */
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { setApiBase, setAuthHooks } from "../src/api/client";
 import type { Video } from "../src/api/types";
 import { App } from "../src/App";
 import { AuthProvider } from "../src/auth/AuthContext";
@@ -10,21 +9,13 @@ import { VideoCard } from "../src/components/VideoCard";
 import { renditionNames } from "../src/pages/Watch";
 import { levelLabel, Player, qualityLevels } from "../src/player/Player";
 import { UploadsProvider } from "../src/upload/UploadsContext";
-import { reply, startJsonServer } from "./jsonServer";
+import { reply } from "./jsonServer";
+import { closeApi, serveApi } from "./loopbackApi";
 
 // jsdom has no scrolling; the app scrolls to the top on navigation.
 window.scrollTo = () => undefined;
 
-let server: Awaited<ReturnType<typeof startJsonServer>> | null = null;
-afterEach(async () => {
-  cleanup();
-  await server?.close();
-  server = null;
-  setApiBase("");
-  setAuthHooks(null);
-  sessionStorage.clear();
-  window.location.hash = "";
-});
+afterEach(closeApi);
 
 const video = (patch: Partial<Video>): Video => ({
   id: "v1",
@@ -104,7 +95,7 @@ describe("player", () => {
 
 describe("sign-in", () => {
   it("asks for a TOTP code when the issuer requires one, then lands signed in with admin navigation", async () => {
-    server = await startJsonServer((req, res) => {
+    const server = await serveApi((req, res) => {
       const path = req.path.split("?")[0];
       if (path === "/api/auth/config") return reply(res, 200, { flow: "local" });
       if (path === "/api/auth/token") {
@@ -120,8 +111,7 @@ describe("sign-in", () => {
       if (path === "/api/gallery/videos") return reply(res, 200, [], { "X-Pagination": JSON.stringify({ total: 0, total_pages: 1, page: 1 }) });
       reply(res, 404, { code: 404, status: "Not Found", message: "no route" });
     });
-    setApiBase(server.url);
-    window.location.hash = "#/signin";
+    window.history.replaceState(null, "", "/signin");
     render(
       <AuthProvider>
         <UploadsProvider>
@@ -144,10 +134,7 @@ describe("sign-in", () => {
 
     expect((await screen.findByTestId("account-email")).textContent).toBe("ada@example.com");
     expect(screen.getByRole("link", { name: "Admin" })).toBeTruthy();
-    await waitFor(() => expect(window.location.hash).toBe("#/"));
-    await act(async () => {
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
-    });
+    await waitFor(() => expect(window.location.pathname).toBe("/"));
     expect(await screen.findByText("No videos yet.")).toBeTruthy();
     const tokenPosts = server.requests.filter((r) => r.path === "/api/auth/token").map((r) => r.body);
     expect(tokenPosts[2]).toEqual({ email: "ada@example.com", password: "correct horse", code: "123456" });

@@ -26,6 +26,9 @@ export interface FakeBackend {
   /** Videos created (POST /uploads). */
   created: number;
   deleted: string[];
+  /** Replacing files started (POST /videos/<id>/replace) and given up (DELETE). */
+  replaces: number;
+  cancelledReplaces: string[];
   close(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
     statusRequests: 0,
     created: 0,
     deleted: [],
+    replaces: 0,
+    cancelledReplaces: [],
   };
   let plan: unknown = null;
   let base = "";
@@ -76,11 +81,17 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
     const path = url.pathname;
     if (req.method === "OPTIONS") return void res.writeHead(204).end();
 
-    if (req.method === "POST" && path === "/api/gallery/uploads") {
+    const replace = `/api/gallery/videos/${video.id}/replace`;
+    if (req.method === "POST" && (path === "/api/gallery/uploads" || path === replace)) {
       const body = JSON.parse((await readBody(req)).toString());
-      if (!body.title) return json(res, 422, { code: 422, status: "Unprocessable Entity", errors: { json: { title: ["Missing data for required field."] } } });
-      Object.assign(video, { title: body.title, visibility: body.visibility ?? "private" });
-      state.created += 1;
+      if (path === replace) {
+        Object.assign(video, { status: "ready" }); // a new file for the video as it is
+        state.replaces += 1;
+      } else {
+        if (!body.title) return json(res, 422, { code: 422, status: "Unprocessable Entity", errors: { json: { title: ["Missing data for required field."] } } });
+        Object.assign(video, { title: body.title, visibility: body.visibility ?? "private" });
+        state.created += 1;
+      }
       if (body.size > threshold) {
         const count = Math.ceil(body.size / partSize);
         const parts = Array.from({ length: count }, (_, i) => ({ number: i + 1, url: `${base}/storage/part/${i + 1}?sig=abc` }));
@@ -121,14 +132,14 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
       return void res.end();
     }
 
-    if (req.method === "GET" && path === `/api/gallery/uploads/${video.id}`) {
+    if (req.method === "GET" && (path === `/api/gallery/uploads/${video.id}` || path === replace)) {
       state.statusRequests += 1;
       const parts = [...state.parts.entries()].map(([number, buf]) => ({ number, etag: etagOf(buf), size: buf.length }));
       // As the gallery answers: the video, its plan until confirmed, and the parts storage holds.
       return json(res, 200, { video, upload: state.confirmed ? null : plan, parts });
     }
 
-    if (req.method === "POST" && path === `/api/gallery/videos/${video.id}/confirm`) {
+    if (req.method === "POST" && (path === `/api/gallery/videos/${video.id}/confirm` || path === `${replace}/confirm`)) {
       const body = JSON.parse((await readBody(req)).toString() || "{}");
       if (body.parts) {
         for (const p of body.parts as { number: number; etag: string }[]) {
@@ -146,6 +157,10 @@ export async function startFakeBackend(opts: FakeBackendOptions = {}): Promise<F
       return json(res, 202, { ...video, status: "queued" });
     }
 
+    if (req.method === "DELETE" && path === replace) {
+      state.cancelledReplaces.push(video.id);
+      return void res.writeHead(204).end();
+    }
     if (req.method === "DELETE" && path === `/api/gallery/videos/${video.id}`) {
       state.deleted.push(video.id);
       return void res.writeHead(204).end();

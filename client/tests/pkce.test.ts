@@ -57,7 +57,7 @@ describe("PKCE", () => {
     const cfg = config(`http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth2/token`);
     const storage = new MemoryStorage();
 
-    const authorize = new URL(await beginSignIn(cfg, storage, "#/upload"));
+    const authorize = new URL(await beginSignIn(cfg, storage, "/upload"));
     const q = authorize.searchParams;
     expect(q.get("response_type")).toBe("code");
     expect(q.get("client_id")).toBe("client-123");
@@ -69,7 +69,7 @@ describe("PKCE", () => {
     expect(isCallback(search)).toBe(true);
     const { tokens, returnTo } = await completeSignIn(cfg, storage, search);
     expect(tokens.access_token).toBe("a");
-    expect(returnTo).toBe("#/upload");
+    expect(returnTo).toBe("/upload");
     const form = posted!;
     expect(form.get("grant_type")).toBe("authorization_code");
     expect(form.get("code")).toBe("the-code");
@@ -80,13 +80,13 @@ describe("PKCE", () => {
 
   it("rejects a redirect whose state we never issued", async () => {
     const storage = new MemoryStorage();
-    await beginSignIn(config(), storage, "#/");
+    await beginSignIn(config(), storage, "/");
     await expect(completeSignIn(config(), storage, "?code=x&state=forged")).rejects.toThrow(/state mismatch/);
   });
 
   it("reports an error the authorization server sent back", async () => {
     const storage = new MemoryStorage();
-    const url = new URL(await beginSignIn(config(), storage, "#/"));
+    const url = new URL(await beginSignIn(config(), storage, "/"));
     const search = `?error=access_denied&error_description=User+said+no&state=${url.searchParams.get("state")}`;
     await expect(completeSignIn(config(), storage, search)).rejects.toThrow(/User said no/);
   });

@@ -175,3 +175,33 @@ describe("single PUT upload", () => {
     expect(task.state.fieldErrors.title).toMatch(/Missing data/);
   });
 });
+
+describe("replacing a video's file", () => {
+  beforeEach(async () => {
+    backend = await startFakeBackend({ partSize: 64 * 1024, multipartThreshold: 100 * 1024 });
+    setApiBase(backend.url);
+    setAuthHooks(null);
+  });
+
+  it("sends the file as the video's new original and confirms it through the replace, creating no video", async () => {
+    const { file, bytes } = makeFile(3 * 64 * 1024 + 5, "better.mp4");
+    const task = new UploadTask(file, details, { baseDelayMs: 5, replaceVideoId: "vid-1" });
+    await task.start();
+    expect(task.state.phase).toBe("done");
+    expect([backend.replaces, backend.created]).toEqual([1, 0]);
+    expect(backend.confirmed?.parts?.map((p) => p.number)).toEqual([1, 2, 3, 4]);
+    expect(Buffer.compare(backend.confirmed!.body, Buffer.from(bytes))).toBe(0);
+    expect(task.state.video?.id).toBe("vid-1");
+  });
+
+  it("a cancelled replace gives up the new file, never the video", async () => {
+    const { file } = makeFile(6 * 64 * 1024);
+    backend.failures.set(2, "drop");
+    const task = new UploadTask(file, details, { baseDelayMs: 5, attempts: 1, replaceVideoId: "vid-1" });
+    await task.start();
+    expect(task.state.phase).toBe("interrupted");
+    await task.cancel();
+    expect(backend.cancelledReplaces).toEqual(["vid-1"]);
+    expect(backend.deleted).toEqual([]);
+  });
+});

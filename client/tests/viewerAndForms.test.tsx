@@ -1,30 +1,22 @@
 // @vitest-environment jsdom
 /** Issue 21 in components: the player's keys and labels, the upload form's checks, what a viewer sees, page titles. */
-import { act, cleanup, configure, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, configure, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { setApiBase, setAuthHooks } from "../src/api/client";
 import { App } from "../src/App";
 import { AuthProvider } from "../src/auth/AuthContext";
 import { Upload } from "../src/pages/Upload";
 import { Watch } from "../src/pages/Watch";
 import { Player } from "../src/player/Player";
 import { UploadsProvider } from "../src/upload/UploadsContext";
-import { reply, startJsonServer, type Handler } from "./jsonServer";
+import { reply, type Recorded } from "./jsonServer";
+import { closeApi, serveApi } from "./loopbackApi";
+import { navigate } from "../src/router";
 
 window.scrollTo = () => undefined;
 // The loopback server answers in milliseconds, but a CI machine busy with transcodes can take longer than 1 s.
 configure({ asyncUtilTimeout: 5000 });
 
-let server: Awaited<ReturnType<typeof startJsonServer>> | null = null;
-afterEach(async () => {
-  cleanup();
-  await server?.close();
-  server = null;
-  setApiBase("");
-  setAuthHooks(null);
-  sessionStorage.clear();
-  window.location.hash = "";
-});
+afterEach(closeApi);
 
 const RULES = {
   allowed_extensions: ["mp4", "mov", "mkv"],
@@ -34,14 +26,13 @@ const RULES = {
   upload_max_size: 1_000_000,
 };
 
-async function serve(routes: Record<string, (req: Parameters<Handler>[0]) => [number, unknown]>) {
-  server = await startJsonServer((req, res) => {
+async function serve(routes: Record<string, (req: Recorded) => [number, unknown]>) {
+  await serveApi((req, res) => {
     const route = routes[`${req.method} ${req.path.split("?")[0]}`];
     if (route) return reply(res, ...route(req));
     if (req.path.startsWith("/api/auth/config")) return reply(res, 200, { flow: "local" });
     reply(res, 404, { code: 404, status: "Not Found", message: "No such video." });
   });
-  setApiBase(server.url);
 }
 
 const file = (name: string, type: string, size = 1000) => new File([new Uint8Array(size)], name, { type });
@@ -163,7 +154,8 @@ describe("watching someone else's video", () => {
       </AuthProvider>,
     );
     expect((await screen.findByTestId("description")).textContent).toBe("Filmed from the pier.");
-    expect((screen.getByTestId("share-link") as HTMLInputElement).value).toMatch(/#\/watch\/v1$/);
+    fireEvent.click(screen.getByRole("button", { name: "Share" }));
+    expect((screen.getByTestId("share-link") as HTMLInputElement).value).toBe(`${window.location.origin}/watch/v1`);
     expect(screen.getByRole("button", { name: "Copy link" })).toBeTruthy();
     expect(screen.queryByTestId("status-badge")).toBeNull();
     // The title is set by an effect after the render that shows the page.
@@ -174,7 +166,7 @@ describe("watching someone else's video", () => {
 describe("page titles", () => {
   it("names the 404 page in the tab, not the page before it", async () => {
     await serve({});
-    window.location.hash = "#/public";
+    window.history.replaceState(null, "", "/public");
     render(
       <AuthProvider>
         <UploadsProvider>
@@ -184,8 +176,7 @@ describe("page titles", () => {
     );
     await waitFor(() => expect(document.title).toBe("Public videos · VideoForge"));
     await act(async () => {
-      window.location.hash = "#/no/such/page";
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      navigate("/no/such/page");
     });
     expect(await screen.findByRole("heading", { name: "Page not found" })).toBeTruthy();
     await waitFor(() => expect(document.title).toBe("Page not found · VideoForge"));

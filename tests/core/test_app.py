@@ -70,6 +70,24 @@ def test_every_installed_module_is_enabled_by_default(app):
     assert {"gallery", "streaming", "gateway", "processor", "auth", "web"} <= set(app.extensions["videoforge.modules"])
 
 
+def test_named_own_modules_are_found_without_scanning_every_installed_package(monkeypatch):
+    """A Lambda names its one module: VideoForge's own metadata answers, the scan of every distribution (5-7 ms of
+    each cold start) never runs; an unknown name still gets the whole installed list in its error."""
+    import videoforge.modules as registry
+
+    scans = []
+    real_scan = registry.entry_points
+    monkeypatch.setattr(registry, "entry_points", lambda **kw: scans.append(kw) or real_scan(**kw))
+    assert [m.name for m in registry.select_modules(["streaming"], {"gallery": "http://127.0.0.1:9"})] == ["streaming"]
+    assert scans == []
+    with pytest.raises(ConfigError, match=r"unknown module nosuch; installed: .*gallery.*streaming"):
+        registry.select_modules(["gallery", "nosuch"], {})
+    assert scans == [{"group": registry.ENTRY_POINT_GROUP}]
+    everything = [m.name for m in registry.select_modules([], {"gallery": "http://127.0.0.1:9"})]
+    assert len(scans) == 2  # none named: every installed module, another package's too
+    assert {"streaming", "processor"} <= set(everything) and "gallery" not in everything
+
+
 class EchoSchema(Schema):
     name = fields.String(required=True)
 

@@ -17,6 +17,7 @@ SIGNATURE_TESTS = {
     "test_an_altered_signature_is_refused", "test_an_expired_url_is_refused", "test_a_part_url_writes_only_its_own_upload",
     # The size bound is a signed Content-Length: moto does not check it.
     "test_a_part_url_takes_exactly_its_part_size", "test_a_put_url_takes_exactly_its_size",
+    "test_the_attachment_header_is_part_of_the_signature",
 }
 prefix = contract.prefix
 globals().update({name: getattr(contract, name) for name in dir(contract)

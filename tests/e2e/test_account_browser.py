@@ -54,7 +54,7 @@ def shoot(page: Page, artifacts: str, name: str) -> None:
 
 
 def sign_up(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/#/signup")
+    page.goto(f"{base}/signup")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
@@ -62,7 +62,7 @@ def sign_up(page: Page, base: str, email: str) -> None:
 
 
 def sign_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/#/signin")
+    page.goto(f"{base}/signin")
     form = page.get_by_test_id("signin-form")
     form.get_by_label("Email").fill(email)
     form.get_by_label("Password").fill(password)
@@ -102,7 +102,7 @@ def test_forgot_password_by_mail_signs_the_old_session_out(account_server, smtp,
 
     # --- another browser: "Forgot password?" on the sign-in page, the address, the answer -----------------------
     fresh = new_page("forgot")
-    fresh.goto(f"{base}/#/signin")
+    fresh.goto(f"{base}/signin")
     fresh.get_by_role("link", name="Forgot password?").click()
     expect(fresh.get_by_role("heading", name="Forgot password")).to_be_visible()
     fresh.get_by_label("Email").fill(email)
@@ -112,7 +112,7 @@ def test_forgot_password_by_mail_signs_the_old_session_out(account_server, smtp,
 
     # --- the mail reached the SMTP server (through STARTTLS, logged in); its link opens the reset page -----------
     link = link_in(mail_with(smtp, email, "Reset your VideoForge password"))
-    assert link.startswith(f"{base}/#/reset?token="), link
+    assert link.startswith(f"{base}/reset#token="), link  # the token in the fragment: never sent to a server
     assert "videoforge" in smtp.logins
     fresh.goto(link)
     expect(fresh.get_by_role("heading", name="Set a new password")).to_be_visible()
@@ -170,7 +170,7 @@ def test_unverified_cannot_upload_then_verifies_uploads_and_deletes_the_account(
     item.get_by_role("button", name="Try again").click()
     expect(item).to_have_attribute("data-phase", "done", timeout=30_000)
     video_id = item.get_by_role("link", name="Open video").get_attribute("href").rsplit("/", 1)[-1]
-    page.goto(f"{base}/#/")
+    page.goto(f"{base}/")
     card = page.locator(f"[data-testid=video-card][data-video-id='{video_id}']")
     expect(card).to_have_attribute("data-status", "ready", timeout=PROCESSING_TIMEOUT_S * 1000)
     files = stored_files(account_server.instance, video_id)

@@ -43,7 +43,7 @@ def shoot(page: Page, artifacts: str, name: str, full_page: bool = False) -> Non
 
 
 def sign_up(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/#/signup")
+    page.goto(f"{base}/signup")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
@@ -94,7 +94,7 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
 
     # --- sign in page, then a new account -------------------------------------------------------------------
     owner = new_page("owner")
-    owner.goto(f"{base}/#/signin")
+    owner.goto(f"{base}/signin")
     expect(owner.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(owner.get_by_label("Email")).to_be_visible()
     shoot(owner, artifacts, "01-sign-in")
@@ -138,7 +138,7 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     throttle.detach()
 
     # --- my videos: the card shows processing progress, then ready -----------------------------------------------
-    owner.goto(f"{base}/#/")
+    owner.goto(f"{base}/")
     card = owner.locator(f"[data-testid=video-card][data-video-id='{video_id}']")
     expect(card).to_be_visible()
     expect(card.get_by_role("heading", name=TITLE)).to_be_visible()
@@ -196,19 +196,21 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     owner.get_by_test_id("player-video").evaluate("v => v.pause()")
     form = owner.get_by_test_id("edit-form")
     expect(form.get_by_label("Visibility")).to_have_value("private")
-    expect(owner.get_by_test_id("share-link")).to_have_count(0)  # private: nothing to share
+    expect(owner.get_by_test_id("share-button")).to_have_count(0)  # private: nothing to share
     form.get_by_label("Title").fill(RENAMED)
     form.get_by_label("Visibility").select_option("public")
     form.get_by_role("button", name="Save").click()
     expect(form.get_by_role("status")).to_have_text("Saved")
     expect(owner.get_by_role("heading", name=RENAMED)).to_be_visible()
-    share = owner.get_by_test_id("share-link")
-    expect(share).to_have_value(f"{base}/#/watch/{video_id}")
+    owner.get_by_test_id("share-button").click()
+    expect(owner.get_by_test_id("share-link")).to_have_value(f"{base}/watch/{video_id}")
+    expect(owner.get_by_test_id("embed-code")).to_contain_text(f'src="{base}/embed/{video_id}"')
+    owner.get_by_test_id("share-close").click()
     shoot(owner, artifacts, "05-edit", full_page=True)
 
     # --- a visitor, signed out, finds it in the public gallery and can watch it --------------------------------
     visitor = new_page("visitor")
-    visitor.goto(f"{base}/#/public")
+    visitor.goto(f"{base}/public")
     expect(visitor.get_by_role("heading", name="Public videos")).to_be_visible()
     public_card = visitor.locator(f"[data-testid=video-card][data-video-id='{video_id}']")
     expect(public_card.get_by_role("heading", name=RENAMED)).to_be_visible()
@@ -220,7 +222,7 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     expect(visitor.get_by_test_id("edit-form")).to_have_count(0)  # watching, not editing
     # Signed in as someone else, the gallery API returns the video too: still no owner's controls.
     sign_up(visitor, base, VIEWER_EMAIL)
-    visitor.goto(f"{base}/#/watch/{video_id}")
+    visitor.goto(f"{base}/watch/{video_id}")
     expect(visitor.get_by_role("heading", name=RENAMED)).to_be_visible()
     # The description comes from the gallery's answer: once it shows, the page knows whose video it is.
     expect(visitor.locator("p.description")).to_have_text(DESCRIPTION)
@@ -252,7 +254,7 @@ def test_upload_process_play_edit_delete(live_server, new_page, artifacts, tmp_p
     expect(owner.get_by_text("No videos yet.")).to_be_visible()
     assert api_status(base, f"/api/streaming/videos/{video_id}") == 404
     assert stored_files(live_server.instance, video_id) == []
-    visitor.goto(f"{base}/#/public")
+    visitor.goto(f"{base}/public")
     expect(visitor.get_by_text("Nothing has been shared publicly yet.")).to_be_visible()
 
     for name, page in (("owner", owner), ("visitor", visitor), ("admin", admin)):

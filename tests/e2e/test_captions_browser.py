@@ -82,7 +82,7 @@ def api_upload_ready(base: str, headers: dict, clip) -> str:
 
 
 def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/#/signin")
+    page.goto(f"{base}/signin")
     page.get_by_label("Email").fill(OWNER)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -130,7 +130,7 @@ def test_captions_in_the_editor_the_cc_menu_and_search(server, new_page, artifac
     # --- the editor: no tracks, then English and French -----------------------------------------------------------
     page = new_page("owner")
     sign_in(page, base)
-    page.goto(f"{base}/#/watch/{video_id}")
+    page.goto(f"{base}/watch/{video_id}")
     panel = page.get_by_test_id("captions-panel")
     expect(panel.get_by_text("No captions yet.")).to_be_visible()
     expect(page.get_by_test_id("captions-menu")).to_have_count(0)  # nothing to choose yet
@@ -173,25 +173,25 @@ def test_captions_in_the_editor_the_cc_menu_and_search(server, new_page, artifac
     page.eval_on_selector(VIDEO, "v => v.pause()")
 
     # --- search: a word of a cue finds the video, and its link starts at that cue ------------------------------------
-    page.goto(f"{base}/#/public")
+    page.goto(f"{base}/public")
     page.get_by_role("searchbox", name="Search public videos").fill("marmalade")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{base}/#/public?q=marmalade")
+    expect(page).to_have_url(f"{base}/public?q=marmalade")
     expect(page.get_by_test_id("search-summary")).to_have_text("1 video matches “marmalade”.")
     card = page.get_by_test_id("video-card")
     expect(card.get_by_test_id("search-match")).to_have_text("0:04 “The marmalade boat arrives”")
     page.screenshot(path=os.path.join(artifacts, "captions-search.png"), full_page=True)
     card.get_by_role("link").first.click()
-    expect(page).to_have_url(f"{base}/#/watch/{video_id}?t=4")
+    expect(page).to_have_url(f"{base}/watch/{video_id}?t=4")
     page.wait_for_function(f"() => {{ const v = document.querySelector('{VIDEO}');"
                            " return v && v.readyState >= 1 && v.currentTime >= 3.9; }")
     assert page.eval_on_selector(VIDEO, "v => v.currentTime") == pytest.approx(4, abs=0.5)
 
     # --- My videos searches too, and a link may say 0m6s ----------------------------------------------------------
-    page.goto(f"{base}/#/?q=lighthouse")
+    page.goto(f"{base}/?q=lighthouse")
     expect(page.get_by_test_id("search-summary")).to_have_text("1 video matches “lighthouse”.")
     expect(page.get_by_test_id("video-card")).to_have_attribute("data-video-id", video_id)
-    page.goto(f"{base}/#/watch/{video_id}?t=0m6s")
+    page.goto(f"{base}/watch/{video_id}?t=0m6s")
     page.wait_for_function(f"() => {{ const v = document.querySelector('{VIDEO}');"
                            " return v && v.readyState >= 1 && v.currentTime >= 5.9; }")
     assert not page.problems, page.problems
@@ -213,7 +213,7 @@ def test_the_caption_editor_cc_menu_and_search_results_pass_axe(server, browser,
         open_pages["axe"] = page
         sign_in(page, base)
         failures: dict = {}
-        page.goto(f"{base}/#/watch/{video_id}")
+        page.goto(f"{base}/watch/{video_id}")
         expect(page.get_by_test_id("captions-menu").locator("option")).to_have_count(3)
         bad = tmp_path / "notes.txt"
         bad.write_text("not captions")
@@ -224,10 +224,10 @@ def test_the_caption_editor_cc_menu_and_search_results_pass_axe(server, browser,
         expect(form.get_by_label("Caption file (WebVTT or SRT)")).to_be_focused()
         expect(form.locator(".field-error")).to_have_count(2)
         audit(page, "captions editor", failures, artifacts)
-        page.goto(f"{base}/#/public?q=marmalade")
+        page.goto(f"{base}/public?q=marmalade")
         expect(page.get_by_test_id("search-match")).to_be_visible()
         audit(page, "search results", failures, artifacts)
-        page.goto(f"{base}/#/?q=nothing%20like%20it")
+        page.goto(f"{base}/?q=nothing%20like%20it")
         expect(page.get_by_test_id("search-summary")).to_have_text("No videos match “nothing like it”.")
         audit(page, "my videos no results", failures)
         assert not failures, failures

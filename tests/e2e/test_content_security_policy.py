@@ -63,12 +63,12 @@ def upload_play_and_read_docs(page: Page, base: str, clip, email: str) -> None:
 
 def upload_and_play(page: Page, base: str, clip, email: str) -> str:
     """Sign up, upload `clip`, see its poster in the library, play it and hover the storyboard; the video's id."""
-    shell = page.goto(f"{base}/#/signin")
+    shell = page.goto(f"{base}/signin")
     policy = shell.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, policy
     sign_up(page, base, email)
 
-    page.goto(f"{base}/#/upload")
+    page.goto(f"{base}/upload")
     page.get_by_test_id("upload-input").set_input_files(str(clip))
     item = page.get_by_test_id("upload-item")
     item.get_by_label("Title").fill("Under the policy")
@@ -77,7 +77,7 @@ def upload_and_play(page: Page, base: str, clip, email: str) -> str:
     video_id = item.get_by_role("link", name="Open video").get_attribute("href").rsplit("/", 1)[-1]
 
     # Ready means the poster and storyboard exist too; the library card shows the poster (img-src).
-    page.goto(f"{base}/#/")
+    page.goto(f"{base}/")
     card = page.locator(f"[data-testid=video-card][data-video-id='{video_id}']")
     expect(card).to_have_attribute("data-status", "ready", timeout=120_000)
     poster = card.locator(".poster img")

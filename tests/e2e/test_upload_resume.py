@@ -36,7 +36,7 @@ def test_an_upload_carries_on_after_a_reload(live_server, new_page, artifacts, t
             route.abort("connectionreset")
 
     page.route(PART_URL, only_part_one)
-    page.goto(f"{base}/#/upload")
+    page.goto(f"{base}/upload")
     page.get_by_test_id("upload-input").set_input_files(str(upload))
     item = page.get_by_test_id("upload-item")
     item.get_by_label("Title").fill("The long take")

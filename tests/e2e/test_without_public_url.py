@@ -45,7 +45,7 @@ def test_an_upload_through_the_page_works_and_plays_when_reached_as_localhost(lo
 
     video_id = item.get_by_role("link", name="Open video").get_attribute("href").rsplit("/", 1)[-1]
 
-    page.goto(f"{base}/#/")
+    page.goto(f"{base}/")
     card = page.locator(f"[data-testid=video-card][data-video-id='{video_id}']")
     expect(card).to_have_attribute("data-status", "ready", timeout=90_000)
     card.get_by_role("link").first.click()

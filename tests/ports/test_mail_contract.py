@@ -20,7 +20,7 @@ from videoforge.ports.mail.smtp import SmtpMailer
 from videoforge.secrets import clear_cache
 
 SENDER = "VideoForge <no-reply@example.test>"
-LINK = "https://video.example.test/#/reset?token=Ab_c-123"
+LINK = "https://video.example.test/reset#token=Ab_c-123"
 
 
 def message(to: str, subject: str = "Reset your VideoForge password") -> EmailMessage:

@@ -59,6 +59,33 @@ def test_presigned_put_then_get_round_trips(storage, prefix):
     assert got.content == data
 
 
+def test_a_download_url_answers_with_its_signed_attachment_header(storage, prefix):
+    from videoforge.disposition import attachment
+
+    data = os.urandom(1000)
+    key = prefix + "uploads/u/v/source"
+    assert put(storage, key, data).status_code == 200
+    name = 'Café "crème"\r\n; filename=x.exe.mp4'
+    url = storage.presign_get(key, 60, download_as=name)
+    got = requests.get(url, timeout=30)
+    assert got.status_code == 200 and got.content == data
+    assert got.headers["Content-Disposition"] == attachment(name)
+    plain = requests.get(storage.presign_get(key, 60), timeout=30).headers.get("Content-Disposition", "")
+    assert "attachment" not in plain
+
+
+def test_the_attachment_header_is_part_of_the_signature(storage, prefix):
+    key = prefix + "uploads/u/v/source"
+    assert put(storage, key, os.urandom(100)).status_code == 200
+    url = storage.presign_get(key, 60, download_as="film.mp4")
+    assert requests.get(url, timeout=30).status_code == 200
+    # Another header (or none) makes the URL invalid: no one turns a download link into an inline page.
+    parts = urlsplit(url)
+    for changed in (parts.query.replace("attachment", "inline"),
+                    "&".join(p for p in parts.query.split("&") if "disposition" not in p)):
+        assert requests.get(urlunsplit(parts._replace(query=changed)), timeout=30).status_code == 403
+
+
 def test_size_of_a_missing_object_is_none(storage, prefix):
     assert storage.size_of(prefix + "nothing/here") is None
 

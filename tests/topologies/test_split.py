@@ -61,7 +61,7 @@ def split(split_database, weed_s3, moto_endpoint, tmp_path_factory):
         values.update(aws)
         return values
 
-    gateway.env = env("gateway", MODULES="gateway,auth,processor,web",
+    gateway.env = env("gateway", MODULES="gateway,auth,processor,web,webhooks",
                       REMOTE_MODULES=f"gallery={gallery.url},streaming={streaming.url}")
     gallery.env = env("gallery", MODULES="gallery")
     streaming.env = env("streaming", MODULES="streaming")

@@ -34,6 +34,10 @@ class Identity:
     email: str | None
     groups: tuple[str, ...]
     claims: dict
+    api_key_id: str | None = None
+    """Set when a personal API key, not a signed-in session, made the request (identity.api_keys)."""
+    scopes: tuple[str, ...] | None = None
+    """The key's scopes; None for a session's token, which is not scoped."""
 
     @property
     def email_verified(self) -> bool | None:

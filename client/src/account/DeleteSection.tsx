@@ -7,6 +7,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
 import { useFormSubmit } from "../components/useFormSubmit";
 import { flash } from "../flash";
+import { navigate } from "../router";
 import { checkFields } from "./forms";
 import { localRefusal } from "./localRefusal";
 
@@ -33,7 +34,7 @@ export function DeleteSection() {
         await deleteAccount(password);
         flash("Your account was deleted.");
         forgetSession();
-        window.location.hash = "#/signin";
+        navigate("/signin");
       } catch (err) {
         setConfirming(false); // the dialog goes, the error shows in the form
         throw err;

@@ -24,7 +24,7 @@ export function VerifyBanner() {
     <div className="notice notice-warn verify-banner" role="status" data-testid="verify-banner">
       <p>
         Verify your email address to upload videos: open the link we sent to <strong>{user?.email}</strong>, or{" "}
-        <a href="#/account">send a new one</a>.
+        <a href="/account">send a new one</a>.
       </p>
     </div>
   );

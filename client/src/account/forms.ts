@@ -9,10 +9,12 @@ export function minPasswordLength(config: AuthConfig | null): number {
   return (config?.flow === "local" && config.password_min_length) || DEFAULT_MIN_LENGTH;
 }
 
-/** The `token` of "#/reset?token=..." (a mailed link); null when there is none. */
+/**
+ * The `token` of a mailed link's fragment ("/reset#token=..."; browsers never send a fragment to a server, so the
+ * token stays out of logs); null when there is none.
+ */
 export function linkToken(hash: string): string | null {
-  const query = hash.includes("?") ? hash.slice(hash.indexOf("?") + 1) : "";
-  const token = new URLSearchParams(query).get("token");
+  const token = new URLSearchParams(hash.replace(/^#/, "")).get("token");
   return token && token.trim() ? token.trim() : null;
 }
 

@@ -4,9 +4,11 @@ import type {
   CaptionKind,
   CaptionTrack,
   DeadLetter,
+  OriginalDownload,
   Playback,
   QueueStats,
   ReceivedPart,
+  Unlocked,
   UploadCreated,
   UploadRules,
   Video,
@@ -50,6 +52,10 @@ export interface VideoEdits {
   title?: string;
   description?: string;
   visibility?: Visibility;
+  /** Sites allowed to frame the video's embed page (`https://host[:port]` each); null: any site, []: none. */
+  embed_origins?: string[] | null;
+  /** A new password, with visibility "password" (set now or already); choosing another visibility removes it. */
+  password?: string;
 }
 export const updateVideo = (id: string, edits: VideoEdits) =>
   api<Video>(`/api/gallery/videos/${enc(id)}`, { method: "PATCH", body: edits });
@@ -66,6 +72,8 @@ export interface NewUpload {
   content_type: string;
   description?: string;
   visibility?: Visibility;
+  /** Needed with visibility "password". */
+  password?: string;
   /** Transcribe the audio into a generated caption track, in `caption_language` (BCP 47) when given. */
   auto_captions?: boolean;
   caption_language?: string;
@@ -87,7 +95,28 @@ export const getUploadStatus = (videoId: string) => api<UploadStatus>(`/api/gall
 export const confirmUpload = (videoId: string, parts?: { number: number; etag: string }[]) =>
   api<Video>(`/api/gallery/videos/${enc(videoId)}/confirm`, { method: "POST", body: parts ? { parts } : {} });
 
-export const getPlayback = (id: string) => api<Playback>(`/api/streaming/videos/${enc(id)}`);
+/** With `unlock`, a password video's unlock token (its owner and admins need none). */
+export const getPlayback = (id: string, unlock?: string) =>
+  api<Playback>(`/api/streaming/videos/${enc(id)}`, unlock ? { query: { unlock } } : {});
+
+export const unlockVideo = (id: string, password: string) =>
+  api<Unlocked>(`/api/streaming/videos/${enc(id)}/unlock`, { method: "POST", body: { password }, auth: false });
+
+export const getOriginalDownload = (id: string) => api<OriginalDownload>(`/api/gallery/videos/${enc(id)}/download`);
+
+/** Replacing a video's file: an upload like a new video's, for the same video (its id, links, title, captions stay). */
+const replacePath = (id: string) => `/api/gallery/videos/${enc(id)}/replace`;
+export interface NewFile {
+  filename: string;
+  size: number;
+  content_type: string;
+}
+export const startReplace = (id: string, file: NewFile) =>
+  api<UploadCreated>(replacePath(id), { method: "POST", body: file });
+export const getReplaceStatus = (id: string) => api<UploadStatus>(replacePath(id));
+export const confirmReplace = (id: string, parts?: { number: number; etag: string }[]) =>
+  api<Video>(`${replacePath(id)}/confirm`, { method: "POST", body: parts ? { parts } : {} });
+export const cancelReplace = (id: string) => api<null>(replacePath(id), { method: "DELETE" });
 
 export const getQueueStats = () => api<QueueStats>("/api/admin/queue");
 export const listDeadLetters = async (): Promise<DeadLetter[]> => {

@@ -1,7 +1,8 @@
 /** Shapes of the backend's JSON, as the API contract in DESIGN.md names them. */
 
 export type VideoStatus = "awaiting_upload" | "queued" | "processing" | "ready" | "failed";
-export type Visibility = "public" | "unlisted" | "private";
+/** `password`: anyone with the link who gives the password its owner set (never sent back by the server). */
+export type Visibility = "public" | "unlisted" | "private" | "password";
 
 export interface Video {
   id: string;
@@ -29,6 +30,10 @@ export interface Video {
   auto_captions?: boolean;
   /** A search (`?q=`) result: where the words were found (`start` null for the title or description). */
   match?: SearchMatch | null;
+  /** Sites allowed to frame its embed page; null: any site, []: none. */
+  embed_origins?: string[] | null;
+  /** A password video this viewer has not unlocked: the server sent its title alone. */
+  locked?: boolean;
 }
 
 export interface SearchMatch {
@@ -81,6 +86,8 @@ export interface Playback {
   progress?: number | null;
   stage?: string | null;
   error?: string | null;
+  width?: number | null;
+  height?: number | null;
 }
 
 /** What an upload may be (GET /api/gallery/upload-rules): the server refuses the rest. */
@@ -185,4 +192,97 @@ export interface DeadLetter {
   receive_count: number;
   error?: string | null;
   [key: string]: unknown;
+}
+
+/** What a personal API key may do; each holds the ones before it (`manage` holds `upload` and `read`). */
+export type ApiKeyScope = "read" | "upload" | "manage";
+
+/** A personal API key as lists show it (GET /api/auth/keys): never the key itself. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The key's first characters, `vf_` included, to tell it apart. */
+  prefix: string;
+  /** Implied scopes included. */
+  scopes: ApiKeyScope[];
+  created_at: string;
+  expires_at?: string | null;
+  /** To the minute; null until first used. */
+  last_used_at?: string | null;
+}
+
+/** A key just created: the only answer that holds `key`. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
+/** A key as administrators list it (GET /api/auth/admin/keys), with whose it is. */
+export interface OwnedApiKey extends ApiKey {
+  user_id: string;
+  owner_email?: string | null;
+}
+
+/** A password video unlocked (POST /api/streaming/videos/<id>/unlock): pass `unlock_token` to the playback info. */
+export interface Unlocked {
+  unlock_token: string;
+  /** Seconds it works, unless the owner sets a new password first. */
+  expires_in: number;
+}
+
+/** A short-lived link to a video's original file, for its owner (GET /api/gallery/videos/<id>/download). */
+export interface OriginalDownload {
+  url: string;
+  /** The name the browser saves it under. */
+  filename: string;
+  size: number;
+  expires_in: number;
+}
+
+/** Events a webhook endpoint may subscribe to (`webhook.test` is sent on request, whatever it subscribes to). */
+export type WebhookEventType = "video.ready" | "video.failed" | "video.deleted";
+
+/** An owner's webhook endpoint (GET /api/webhooks): never its secret. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string;
+  events: WebhookEventType[];
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An endpoint just registered: the only answer that holds its signing secret (`whsec_…`). */
+export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  secret: string;
+}
+
+/** One POST of a delivery: the endpoint's status and first bytes of its answer, or why there was none. */
+export interface WebhookAttempt {
+  started_at: string;
+  duration_ms: number;
+  status_code?: number | null;
+  response?: string | null;
+  error?: string | null;
+}
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+/** One event on its way to one endpoint (GET /api/webhooks/<id>/deliveries), with its attempts, oldest first. */
+export interface WebhookDelivery {
+  id: string;
+  endpoint_id: string;
+  /** The same on a replay: receivers de-duplicate by it. */
+  event_id: string;
+  event_type: WebhookEventType | "webhook.test";
+  video_id?: string | null;
+  status: WebhookDeliveryStatus;
+  attempt_count: number;
+  next_attempt_at?: string | null;
+  last_status_code?: number | null;
+  last_error?: string | null;
+  replay_of?: string | null;
+  created_at: string;
+  delivered_at?: string | null;
+  attempts: WebhookAttempt[];
 }

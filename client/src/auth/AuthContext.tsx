@@ -2,6 +2,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, setAuthHooks } from "../api/client";
 import type { AuthConfig, Me, TokenResponse } from "../api/types";
+import { currentHref, navigate, ownPage } from "../router";
 import { beginSignIn, buildLogoutUrl, completeSignIn, isCallback, refreshWithCognito } from "./pkce";
 import { TokenSession } from "./session";
 
@@ -110,10 +111,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         try {
           const { tokens, returnTo } = await completeSignIn(cfg, storage, window.location.search);
           session.set(tokens);
-          window.history.replaceState(null, "", window.location.pathname + (returnTo || "#/"));
+          navigate(ownPage(returnTo) ?? "/", { replace: true });
         } catch (err) {
           setCallbackError((err as Error).message);
-          window.history.replaceState(null, "", window.location.pathname + "#/signin");
+          navigate("/signin", { replace: true });
         }
       } else if (session.restore()) {
         setAccessToken(session.current?.accessToken ?? null);
@@ -145,7 +146,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const startHostedSignIn = useCallback(
-    async (returnTo = window.location.hash || "#/") => {
+    async (returnTo = currentHref()) => {
       if (config?.flow !== "cognito") return;
       const url = await beginSignIn(config, sessionStore() ?? window.sessionStorage, returnTo);
       window.location.assign(url);
@@ -169,10 +170,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
     sessionRef.current?.clear();
     if (config?.flow === "cognito") {
-      const url = buildLogoutUrl(config, window.location.origin + window.location.pathname);
+      // The sign-out URL registered with Cognito is the site's root, whatever page signs out.
+      const url = buildLogoutUrl(config, `${window.location.origin}/`);
       if (url) window.location.assign(url);
     }
-    window.location.hash = "#/signin";
+    navigate("/signin");
   }, [config]);
 
   const value = useMemo<AuthValue>(

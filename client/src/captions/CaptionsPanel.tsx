@@ -5,6 +5,7 @@ import type { CaptionTrack, Video } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { focusFirstError } from "../components/focusError";
+import { StatusNote } from "../components/StatusNote";
 import { usePoll } from "../hooks";
 import { CaptionTrackItem } from "./CaptionTrackItem";
 import { CaptionUploadForm } from "./CaptionUploadForm";
@@ -93,9 +94,7 @@ export function CaptionsPanel({ video, onReadyTracksChanged }: { video: Video; o
       <div className="captions-errors">
         <ErrorNotice error={error} />
       </div>
-      <p role="status" className={notice ? "muted small" : "visually-hidden"}>
-        {notice}
-      </p>
+      <StatusNote message={notice} />
       {tracks === null && !error && <p className="muted">Loading…</p>}
       {tracks && tracks.length === 0 && <p className="muted">No captions yet.</p>}
       {tracks && tracks.length > 0 && (

@@ -1,6 +1,6 @@
 /** A search box whose words live in the address (`?q=`), so a search can be shared, bookmarked and gone back to. */
 import { useEffect, useId, useState, type FormEvent } from "react";
-import { navigate, withHashParam } from "../router";
+import { navigate, withSearchParam } from "../router";
 
 export function SearchForm({ query, label }: { query: string; label: string }) {
   const id = useId();
@@ -8,7 +8,7 @@ export function SearchForm({ query, label }: { query: string; label: string }) {
   // Back and forward change the address: the box follows it.
   useEffect(() => setText(query), [query]);
 
-  const go = (words: string) => navigate(withHashParam(window.location.hash, "q", words));
+  const go = (words: string) => navigate(withSearchParam(window.location.pathname + window.location.search, "q", words));
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     go(text);

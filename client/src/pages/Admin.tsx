@@ -1,9 +1,12 @@
-/** Operators' view: queue depth, dead letters, redrive and retry. */
+/** Operators' view: queue depth, dead letters, redrive and retry; everyone's API keys. */
 import { useCallback, useEffect, useState } from "react";
 import { adminRetryVideo, getQueueStats, listDeadLetters, redriveDeadLetters } from "../api/endpoints";
 import type { DeadLetter, QueueStats } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
+import { AdminKeysSection } from "../keys/AdminKeysSection";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { ListTable } from "../components/ListTable";
+import { StatusNote } from "../components/StatusNote";
 import { useDocumentTitle, usePoll } from "../hooks";
 import { watchHref } from "../router";
 
@@ -64,9 +67,7 @@ export function Admin() {
         </button>
       </div>
       <ErrorNotice error={error} />
-      <p role="status" className="muted small">
-        {notice}
-      </p>
+      <StatusNote message={notice} />
       {stats && (
         <dl className="stats" data-testid="queue-stats">
           <Stat label="Waiting" value={stats.depth} testId="queue-depth" />
@@ -87,47 +88,35 @@ export function Admin() {
           {busy === "redrive" ? "Redriving…" : "Redrive all"}
         </button>
       </div>
-      {letters && letters.length === 0 && <p className="muted">No dead letters. Everything is flowing.</p>}
-      {letters && letters.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" data-testid="dead-letters">
-            <thead>
-              <tr>
-                <th scope="col">Video</th>
-                <th scope="col">Receives</th>
-                <th scope="col">Error</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {letters.map((d) => (
-                <tr key={d.id} data-testid="dead-letter-row">
-                  <td>
-                    <a className="video-id" href={watchHref(d.video_id)} title={d.video_id}>
-                      {d.video_id}
-                    </a>
-                  </td>
-                  <td>{d.receive_count}</td>
-                  <td className="error-text">{d.error || "—"}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      disabled={busy !== null}
-                      onClick={() => void act(d.id, () => adminRetryVideo(d.video_id), `Video ${d.video_id} queued again.`)}
-                      aria-label={`Retry video ${d.video_id}`}
-                    >
-                      {busy === d.id ? "Retrying…" : "Retry"}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        items={letters}
+        empty="No dead letters. Everything is flowing."
+        columns={["Video", "Receives", "Error"]}
+        testId="dead-letters"
+        row={(d) => (
+          <tr key={d.id} data-testid="dead-letter-row">
+            <td>
+              <a className="video-id" href={watchHref(d.video_id)} title={d.video_id}>
+                {d.video_id}
+              </a>
+            </td>
+            <td>{d.receive_count}</td>
+            <td className="error-text">{d.error || "—"}</td>
+            <td>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={busy !== null}
+                onClick={() => void act(d.id, () => adminRetryVideo(d.video_id), `Video ${d.video_id} queued again.`)}
+                aria-label={`Retry video ${d.video_id}`}
+              >
+                {busy === d.id ? "Retrying…" : "Retry"}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
+      <AdminKeysSection />
     </section>
   );
 }

@@ -22,7 +22,7 @@ export function ForgotPassword() {
       <section className="auth-card" aria-labelledby="forgot-heading">
         <h1 id="forgot-heading">Forgot password</h1>
         <p>The sign-in page resets passwords: choose “Forgot your password?” there.</p>
-        <button type="button" className="btn btn-primary btn-block" onClick={() => void startHostedSignIn("#/")}>
+        <button type="button" className="btn btn-primary btn-block" onClick={() => void startHostedSignIn("/")}>
           Continue to sign-in
         </button>
       </section>
@@ -58,7 +58,7 @@ export function ForgotPassword() {
         </form>
       )}
       <p className="auth-switch">
-        <a href="#/signin">Back to sign in</a>
+        <a href="/signin">Back to sign in</a>
       </p>
     </section>
   );

@@ -7,12 +7,12 @@ import { resultsSummary, SearchForm } from "../components/SearchForm";
 import { VideoCard } from "../components/VideoCard";
 import { takeFlash } from "../flash";
 import { useDocumentTitle, usePoll } from "../hooks";
-import { useHashParam } from "../router";
+import { useSearchParam } from "../router";
 
 const POLL_MS = 2000;
 
 export function MyVideos() {
-  const query = useHashParam("q") ?? "";
+  const query = useSearchParam("q") ?? "";
   useDocumentTitle(query ? `“${query}” in my videos` : "My videos");
   const [page, setPage] = useState(1);
   const [data, setData] = useState<VideoPage | null>(null);
@@ -67,7 +67,7 @@ export function MyVideos() {
       <div className="page-head">
         <h1 id="my-videos-heading">My videos</h1>
         <SearchForm query={query} label="Search my videos" />
-        <a className="btn btn-primary" href="#/upload">
+        <a className="btn btn-primary" href="/upload">
           Upload
         </a>
       </div>
@@ -82,7 +82,7 @@ export function MyVideos() {
       {data && data.videos.length === 0 && !dataQuery && (
         <div className="empty">
           <p>No videos yet.</p>
-          <a className="btn btn-primary" href="#/upload">
+          <a className="btn btn-primary" href="/upload">
             Upload your first video
           </a>
         </div>

@@ -7,7 +7,7 @@ export function NotFound({ path }: { path: string }) {
     <section aria-labelledby="not-found-heading">
       <h1 id="not-found-heading">Page not found</h1>
       <p>
-        Nothing lives at <code>{path}</code>. <a href="#/">Go home</a> or <a href="#/public">browse public videos</a>.
+        Nothing lives at <code>{path}</code>. <a href="/">Go home</a> or <a href="/public">browse public videos</a>.
       </p>
     </section>
   );

@@ -6,10 +6,10 @@ import { Pagination } from "../components/Pagination";
 import { resultsSummary, SearchForm } from "../components/SearchForm";
 import { VideoCard } from "../components/VideoCard";
 import { useDocumentTitle } from "../hooks";
-import { useHashParam } from "../router";
+import { useSearchParam } from "../router";
 
 export function PublicGallery() {
-  const query = useHashParam("q") ?? "";
+  const query = useSearchParam("q") ?? "";
   useDocumentTitle(query ? `“${query}” in public videos` : "Public videos");
   const [page, setPage] = useState(1);
   const [data, setData] = useState<VideoPage | null>(null);

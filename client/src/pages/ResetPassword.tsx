@@ -1,4 +1,4 @@
-/** Reset password: the page a mailed link opens (#/reset?token=...); sets a new password, signing out everywhere. */
+/** Reset password: the page a mailed link opens (/reset#token=...); sets a new password, signing out everywhere. */
 import { useState, type FormEvent } from "react";
 import { resetPassword } from "../api/account";
 import { checkFields, linkToken, minPasswordLength } from "../account/forms";
@@ -9,6 +9,7 @@ import { Field } from "../components/Field";
 import { FormActions } from "../components/FormActions";
 import { useFormSubmit } from "../components/useFormSubmit";
 import { useDocumentTitle } from "../hooks";
+import { navigate } from "../router";
 
 export function ResetPassword() {
   useDocumentTitle("Set a new password");
@@ -28,7 +29,7 @@ export function ResetPassword() {
     await submit(async () => {
       await resetPassword(token!, password);
       // The link is spent, and every session (this tab's too) was signed out: drop both.
-      window.history.replaceState(null, "", window.location.pathname + "#/reset");
+      navigate("/reset", { replace: true });
       if (status === "signedIn") forgetSession();
       setDone(true);
     });
@@ -41,12 +42,12 @@ export function ResetPassword() {
         <div className="notice notice-ok" role="status" data-testid="reset-done">
           <p>Your new password is set, and every session of your account was signed out.</p>
           <p>
-            <a href="#/signin">Sign in with your new password</a>
+            <a href="/signin">Sign in with your new password</a>
           </p>
         </div>
       ) : !token ? (
         <p>
-          This page opens from the link in a password-reset email. <a href="#/forgot">Ask for a link</a>.
+          This page opens from the link in a password-reset email. <a href="/forgot">Ask for a link</a>.
         </p>
       ) : (
         <form ref={formRef} onSubmit={onSubmit} noValidate data-testid="reset-form">
@@ -58,7 +59,7 @@ export function ResetPassword() {
           <ErrorNotice error={error} hideFields={["password"]} />
           {fieldErrors.token && (
             <p>
-              <a href="#/forgot">Ask for a new link</a>
+              <a href="/forgot">Ask for a new link</a>
             </p>
           )}
           <FormActions label="Set new password" busyLabel="Saving…" busy={busy} primary layout="block" />

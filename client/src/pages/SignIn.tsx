@@ -9,6 +9,7 @@ import { FormActions } from "../components/FormActions";
 import { useFormSubmit } from "../components/useFormSubmit";
 import { takeFlash } from "../flash";
 import { useDocumentTitle } from "../hooks";
+import { navigate } from "../router";
 
 export function SignIn({ returnTo }: { returnTo?: string }) {
   useDocumentTitle("Sign in");
@@ -44,7 +45,7 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
         if (isMfaRequired(err) && !needCode) return setNeedCode(true);
         throw err;
       }
-      if (returnTo) window.location.hash = returnTo;
+      if (returnTo) navigate(returnTo, { replace: true });
     });
   };
 
@@ -135,16 +136,16 @@ export function SignIn({ returnTo }: { returnTo?: string }) {
       )}
       {!hosted && !(config?.flow === "local" && config.password_reset === false) && (
         <p className="auth-switch">
-          <a href="#/forgot">Forgot password?</a>
+          <a href="/forgot">Forgot password?</a>
         </p>
       )}
       {!hosted && !(config?.flow === "local" && config.signup === false) && (
         <p className="auth-switch">
-          New here? <a href="#/signup">Create an account</a>
+          New here? <a href="/signup">Create an account</a>
         </p>
       )}
       <p className="auth-switch">
-        <a href="#/public">Browse public videos</a>
+        <a href="/public">Browse public videos</a>
       </p>
     </section>
   );

@@ -9,6 +9,7 @@ import { FormActions } from "../components/FormActions";
 import { useFormSubmit } from "../components/useFormSubmit";
 import { flash } from "../flash";
 import { useDocumentTitle } from "../hooks";
+import { navigate } from "../router";
 
 export function SignUp() {
   useDocumentTitle("Create account");
@@ -22,7 +23,7 @@ export function SignUp() {
       <section className="auth-card" aria-labelledby="signup-heading">
         <h1 id="signup-heading">Create account</h1>
         <p className="muted">Accounts are created on the sign-in page.</p>
-        <button type="button" className="btn btn-primary btn-block" onClick={() => void startHostedSignIn("#/")}>
+        <button type="button" className="btn btn-primary btn-block" onClick={() => void startHostedSignIn("/")}>
           Continue to sign-in
         </button>
       </section>
@@ -35,7 +36,7 @@ export function SignUp() {
         <h1 id="signup-heading">Create account</h1>
         <p>New accounts are not open on this server. Ask its operator for one.</p>
         <p className="auth-switch">
-          Already have an account? <a href="#/signin">Sign in</a>
+          Already have an account? <a href="/signin">Sign in</a>
         </p>
       </section>
     );
@@ -57,7 +58,7 @@ export function SignUp() {
       if (config?.flow === "local" && (config.email_verification ?? "optional") !== "off") {
         flash(`We sent a link to ${email.trim()}: open it to verify your address.`);
       }
-      window.location.hash = "#/";
+      navigate("/");
     });
   };
 
@@ -84,7 +85,7 @@ export function SignUp() {
         <FormActions label="Create account" busyLabel="Creating…" busy={busy} primary layout="block" />
       </form>
       <p className="auth-switch">
-        Already have an account? <a href="#/signin">Sign in</a>
+        Already have an account? <a href="/signin">Sign in</a>
       </p>
     </section>
   );

@@ -9,6 +9,7 @@ import { VISIBILITY_OPTIONS } from "../components/visibility";
 import { formatBytes, formatEta, formatSpeed } from "../format";
 import { useDocumentTitle } from "../hooks";
 import { watchHref } from "../router";
+import { PasswordField } from "../protection/PasswordField";
 import { AutoCaptionsFields } from "../upload/AutoCaptionsFields";
 import { useUploads, useUploadState } from "../upload/UploadsContext";
 import { fileRefusal, TITLE_MAX_LENGTH, titleProblem, useUploadRules } from "../upload/rules";
@@ -18,7 +19,7 @@ import type { UploadTask } from "../upload/uploadTask";
 /** Refusals about the file itself: no change to the details can make the server take it. */
 const FILE_FIELDS = ["filename", "content_type", "size", "quota"];
 /** Fields the upload form shows beside their inputs. */
-const FORM_FIELDS = ["title", "description", "visibility"];
+const FORM_FIELDS = ["title", "description", "visibility", "password"];
 
 export function Upload() {
   useDocumentTitle("Upload");
@@ -216,6 +217,10 @@ function UploadRow({ task, titleMax, captionLanguages }: { task: UploadTask; tit
               ))}
             </select>
           </Field>
+          {s.details.visibility === "password" && (
+            <PasswordField value={s.details.password ?? ""} onChange={(password) => task.setDetails({ password })}
+              error={s.fieldErrors.password} hasPassword={false} />
+          )}
           <AutoCaptionsFields
             checked={s.details.autoCaptions ?? false}
             language={s.details.captionLanguage ?? ""}

@@ -1,4 +1,4 @@
-/** The page a verification link opens (#/verify?token=...): the account's address, or a new one, is confirmed. */
+/** The page a verification link opens (/verify#token=...): the account's address, or a new one, is confirmed. */
 import { useEffect, useRef, useState } from "react";
 import { resendVerification, verifyEmail } from "../api/account";
 import type { Me } from "../api/types";
@@ -6,6 +6,7 @@ import { linkToken } from "../account/forms";
 import { useAuth } from "../auth/AuthContext";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { useDocumentTitle } from "../hooks";
+import { navigate } from "../router";
 
 export function VerifyEmail() {
   useDocumentTitle("Verify email address");
@@ -23,7 +24,7 @@ export function VerifyEmail() {
     void (async () => {
       try {
         setVerified(await verifyEmail(token));
-        window.history.replaceState(null, "", window.location.pathname + "#/verify");
+        navigate("/verify", { replace: true });
       } catch (err) {
         setError(err);
       }
@@ -53,7 +54,7 @@ export function VerifyEmail() {
           <p>
             Thank you: <strong>{verified.email}</strong> is verified.
           </p>
-          <p>{status === "signedIn" ? <a href="#/">Go to my videos</a> : <a href="#/signin">Sign in</a>}</p>
+          <p>{status === "signedIn" ? <a href="/">Go to my videos</a> : <a href="/signin">Sign in</a>}</p>
         </div>
       ) : error ? (
         <>
@@ -66,7 +67,7 @@ export function VerifyEmail() {
             </button>
           ) : (
             <p>
-              <a href="#/signin">Sign in</a> to ask for a new link.
+              <a href="/signin">Sign in</a> to ask for a new link.
             </p>
           )}
         </>

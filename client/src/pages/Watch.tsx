@@ -1,4 +1,4 @@
-/** Watch a video (from `?t=` when the link gives it); its owner can also edit details and captions, delete it and copy its share link. */
+/** Watch a video (from `?t=` when the link gives it) and share it (a link, at a moment, or embed code); its owner can also edit details, captions and the sites that may embed it, and delete it. */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import { deleteVideo, getPlayback, getVideo, retryVideo, updateVideo } from "../api/endpoints";
@@ -13,19 +13,24 @@ import { useFocusOnError } from "../components/focusError";
 import { FormActions } from "../components/FormActions";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
-import { ShareLink } from "../components/ShareLink";
 import { processingSummary } from "../components/VideoCard";
 import { flash } from "../flash";
 import { useDocumentTitle, usePoll } from "../hooks";
 import { Player } from "../player/Player";
-import { parseStartTime, signInHref, useHashParam, watchHref } from "../router";
+import { playerSource } from "../player/playerSource";
+import { navigate, parseStartTime, signInHref, useSearchParam, watchHref } from "../router";
 import { VISIBILITY_OPTIONS } from "../components/visibility";
 import { TITLE_MAX_LENGTH, titleProblem, useUploadRules } from "../upload/rules";
 import { TitleCounter } from "../upload/TitleCounter";
+import { EmbedSitesFields, embedOriginsOf, embedSitesChanged, embedSitesError, embedSitesOf } from "../share/EmbedSites";
+import { ShareDialog } from "../share/ShareDialog";
+import { OriginalFileActions } from "../originals/OriginalFileActions";
+import { PasswordField } from "../protection/PasswordField";
+import { PasswordGate } from "../protection/PasswordGate";
+import { forgetUnlock, needsPassword, unlockFor } from "../protection/unlocks";
 
-export function shareUrl(id: string): string {
-  return `${window.location.origin}${window.location.pathname}${watchHref(id)}`;
-}
+/** Visibilities with an embed page (the server's `Video.visible_to(None)`). */
+const EMBEDDABLE = ["public", "unlisted"];
 
 /** "1080p, 720p, 360p": the server's rung names (by short side, so portrait videos read as people say them), best first. */
 export function renditionNames(renditions: Rendition[]): string {
@@ -41,16 +46,20 @@ export function Watch({ id }: { id: string }) {
   const [playback, setPlayback] = useState<Playback | null>(null);
   const [video, setVideo] = useState<Video | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const startAt = parseStartTime(useHashParam("t"));
+  const [sharing, setSharing] = useState(false);
+  const position = useRef(0);
+  const startAt = parseStartTime(useSearchParam("t"));
   const title = video?.title ?? playback?.title ?? "Video";
   const unavailable = error instanceof ApiError && (error.status === 404 || error.status === 403);
   useDocumentTitle(error && !playback ? (unavailable ? "Video not available" : "Could not load the video") : title);
 
   const loadPlayback = useCallback(async () => {
     try {
-      setPlayback(await getPlayback(id));
+      // A password video this tab unlocked: its token (the owner and admins need none).
+      setPlayback(await getPlayback(id, unlockFor(id)));
       setError(null);
     } catch (err) {
+      if (needsPassword(err)) forgetUnlock(id); // expired, or the owner set a new password
       setError(err);
     }
   }, [id]);
@@ -99,7 +108,18 @@ export function Watch({ id }: { id: string }) {
   const description = video?.description ?? playback?.description;
   // Private videos are only ever shown to their owner (or an admin): anyone else watching may pass the link on.
   const shareable = ownsVideo ? merged?.visibility !== "private" : true;
+  // Other sites may show it in a frame: not a private or password video (one this tab unlocked is one), nor one its
+  // owner keeps to no site. The list of sites is the owner's to see; anyone else without the gallery's answer
+  // watches a public or unlisted one.
+  let embeddable: boolean | string[] = true;
+  if (unlockFor(id) || (merged && (!EMBEDDABLE.includes(merged.visibility) || merged.embed_origins?.length === 0))) {
+    embeddable = false;
+  }
+  else if (merged && ownsVideo && merged.embed_origins) embeddable = merged.embed_origins;
 
+  if (needsPassword(error) && !playback) {
+    return <PasswordGate videoId={id} title={video?.title} onUnlocked={() => void loadPlayback()} />;
+  }
   if (error && !playback) {
     return (
       <section>
@@ -114,20 +134,17 @@ export function Watch({ id }: { id: string }) {
     );
   }
   if (!playback) return <p className="muted" role="status">Loading…</p>;
+  const source = playerSource(playback);
 
   return (
     <section className="watch" aria-labelledby="watch-title">
-      {playback.master_url ? (
+      {source ? (
         <Player
-          masterUrl={playback.master_url}
-          posterUrl={playback.poster_url}
-          thumbnailsUrl={playback.thumbnails_url}
-          duration={playback.duration}
+          {...source}
           title={title}
           accessToken={accessToken}
-          reloadKey={playback.status === "ready" ? "ready" : "partial"}
-          mediaCredentials={playback.media_credentials ?? false}
           startAt={startAt}
+          onTimeChange={(seconds) => (position.current = seconds)}
         />
       ) : (
         <div className="player player-placeholder" data-testid="player-placeholder">
@@ -164,10 +181,33 @@ export function Watch({ id }: { id: string }) {
       )}
       {shareable && playback.status !== "failed" && (
         <div className="watch-share">
-          <ShareLink link={shareUrl(id)} />
+          <button type="button" className="btn" onClick={() => setSharing(true)} data-testid="share-button">
+            Share
+          </button>
         </div>
       )}
+      {sharing && (
+        <ShareDialog
+          videoId={id}
+          title={title}
+          position={position.current}
+          width={merged?.width ?? playback.width}
+          height={merged?.height ?? playback.height}
+          embeddable={embeddable}
+          onClose={() => setSharing(false)}
+        />
+      )}
       {ownsVideo && merged && <OwnerPanel video={merged} onChanged={setVideo} />}
+      {ownsVideo && merged && (
+        <OriginalFileActions
+          video={merged}
+          canReplace={merged.is_owner === true}
+          onReplaced={(replaced) => {
+            setVideo(replaced);
+            void loadPlayback(); // queued: the page follows the new file's processing
+          }}
+        />
+      )}
       {ownsVideo && merged && merged.status !== "awaiting_upload" && (
         <CaptionsPanel video={merged} onReadyTracksChanged={() => void reloadTracks()} />
       )}
@@ -179,6 +219,8 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
   const [title, setTitle] = useState(video.title);
   const [description, setDescription] = useState(video.description ?? "");
   const [visibility, setVisibility] = useState<Visibility>(video.visibility);
+  const [password, setPassword] = useState("");
+  const [embedSites, setEmbedSites] = useState(() => embedSitesOf(video.embed_origins));
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -194,7 +236,9 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
     setTitle(video.title);
     setDescription(video.description ?? "");
     setVisibility(video.visibility);
-  }, [video.id, video.title, video.description, video.visibility]);
+    setEmbedSites(embedSitesOf(video.embed_origins));
+    // The list by value: the page polls the video while it processes, each answer a new array.
+  }, [video.id, video.title, video.description, video.visibility, JSON.stringify(video.embed_origins ?? null)]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onSave = async (e: FormEvent) => {
     e.preventDefault();
@@ -205,7 +249,11 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
     if (problem) return;
     setSaving(true);
     try {
-      onChanged(await updateVideo(video.id, { title: title.trim(), description, visibility }));
+      const embed = embedSitesChanged(embedSites, video.embed_origins) ? { embed_origins: embedOriginsOf(embedSites) } : {};
+      // Only a new password is sent: the server never gives the current one back.
+      const secret = visibility === "password" && password ? { password } : {};
+      onChanged(await updateVideo(video.id, { title: title.trim(), description, visibility, ...embed, ...secret }));
+      setPassword("");
       setSaved(true);
     } catch (err) {
       setError(err);
@@ -219,7 +267,7 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
     try {
       await deleteVideo(video.id);
       flash(`“${video.title}” was deleted.`);
-      window.location.hash = "#/";
+      navigate("/");
     } catch (err) {
       setError(err);
       setConfirming(false);
@@ -259,7 +307,16 @@ function OwnerPanel({ video, onChanged }: { video: Video; onChanged: (v: Video) 
             ))}
           </select>
         </Field>
-        <ErrorNotice error={error} hideFields={["title", "description", "visibility"]} />
+        {visibility === "password" && (
+          <PasswordField value={password} onChange={setPassword} error={fieldErrors.password} hasPassword={video.visibility === "password"} />
+        )}
+        {EMBEDDABLE.includes(visibility) && (
+          <EmbedSitesFields sites={embedSites} onChange={setEmbedSites} error={embedSitesError(fieldErrors)} />
+        )}
+        <ErrorNotice
+          error={error}
+          hideFields={["title", "description", "visibility", "password", ...Object.keys(fieldErrors).filter((k) => k.startsWith("embed_origins"))]}
+        />
         <FormActions label="Save" busyLabel="Saving…" busy={saving} primary>
           <span role="status" className="muted small">
             {saved ? "Saved" : ""}

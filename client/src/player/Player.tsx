@@ -24,6 +24,12 @@ export interface PlayerProps {
   mediaCredentials?: boolean;
   /** Where to start, in seconds (a link's `?t=`); a new value later seeks there. */
   startAt?: number | null;
+  /** Start playing as soon as it can (browsers allow it muted, or after the person interacted with the site). */
+  autoPlay?: boolean;
+  /** Start muted (an embed's `?muted=1`, which lets `autoPlay` work everywhere). */
+  startMuted?: boolean;
+  /** Told the position as it plays (the share dialog offers a link to it). */
+  onTimeChange?: (seconds: number) => void;
 }
 
 interface QualityLevel {
@@ -70,6 +76,9 @@ export function Player({
   reloadKey,
   mediaCredentials = false,
   startAt = null,
+  autoPlay = false,
+  startMuted = false,
+  onTimeChange,
 }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
@@ -99,6 +108,12 @@ export function Player({
   const { attachHls, attachNative } = captions;
   const helpId = useId();
   const speedId = useId();
+
+  useEffect(() => {
+    // Once, before the first source (muted must be set before play() for browsers to allow autoplay); after
+    // that, muting is the viewer's.
+    if (startMuted && videoRef.current) videoRef.current.muted = true;
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const video = videoRef.current!;
@@ -333,7 +348,8 @@ export function Player({
         className="player-video"
         poster={posterUrl ?? undefined}
         playsInline
-        preload="metadata"
+        autoPlay={autoPlay}
+        preload={autoPlay ? "auto" : "metadata"}
         data-testid="player-video"
         aria-label={title}
         onClick={togglePlay}
@@ -341,7 +357,10 @@ export function Player({
         onPlay={() => setPlaying(true)}
         onPause={() => setPlaying(false)}
         onEnded={() => setPlaying(false)}
-        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
+        onTimeUpdate={(e) => {
+          setTime(e.currentTarget.currentTime);
+          onTimeChange?.(e.currentTarget.currentTime);
+        }}
         onDurationChange={(e) => setMediaDuration(e.currentTarget.duration)}
         onProgress={(e) => {
           const b = e.currentTarget.buffered;

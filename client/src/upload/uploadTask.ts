@@ -1,6 +1,16 @@
-/** One file's journey: create the video, send bytes to storage (single PUT or multipart), confirm. */
+/** One file's journey: create the video (or, replacing, a new file for one), send bytes to storage (single PUT or multipart), confirm. */
 import { ApiError, type FieldErrors } from "../api/client";
-import { confirmUpload, createUpload, deleteVideo, getUploadStatus } from "../api/endpoints";
+import {
+  cancelReplace,
+  confirmReplace,
+  confirmUpload,
+  createUpload,
+  deleteVideo,
+  getReplaceStatus,
+  getUploadStatus,
+  startReplace,
+  type UploadStatus,
+} from "../api/endpoints";
 import type { MultipartPlan, ReceivedPart, SinglePutPlan, Video, Visibility } from "../api/types";
 import { contentTypeFor } from "../format";
 import { MultipartUpload, withRetry } from "./multipart";
@@ -21,6 +31,8 @@ export interface UploadDetails {
   title: string;
   description: string;
   visibility: Visibility;
+  /** With visibility "password": what viewers must give. */
+  password?: string;
   /** Ask for a caption track transcribed from the audio, in `captionLanguage` (the server's default when empty). */
   autoCaptions?: boolean;
   captionLanguage?: string;
@@ -52,7 +64,19 @@ export interface UploadTaskOptions {
   onVideoCreated?: (video: Video) => void;
   /** Confirmed or cancelled: nothing left to resume. */
   onSettled?: (videoId: string) => void;
+  /** Send the file as this video's new original (its id, links, title and captions stay) instead of a new video. */
+  replaceVideoId?: string;
 }
+
+/** The calls that follow the first one: a new video's upload, or a replacing file's. */
+interface UploadCalls {
+  status(videoId: string): Promise<UploadStatus>;
+  confirm(videoId: string, parts?: { number: number; etag: string }[]): Promise<Video>;
+  /** Cancelled: the half-made video goes, or the half-sent new file (the video stays). */
+  discard(videoId: string): Promise<unknown>;
+}
+const NEW_VIDEO: UploadCalls = { status: getUploadStatus, confirm: confirmUpload, discard: deleteVideo };
+const REPLACING: UploadCalls = { status: getReplaceStatus, confirm: confirmReplace, discard: cancelReplace };
 
 let nextKey = 1;
 
@@ -66,6 +90,7 @@ export class UploadTask {
   private controller = new AbortController();
   private lastEmit = 0;
   private resumeVideoId: string | undefined;
+  private readonly calls: UploadCalls;
 
   constructor(
     readonly file: File,
@@ -74,6 +99,7 @@ export class UploadTask {
   ) {
     this.meter = new SpeedMeter(5000, opts.now);
     this.resumeVideoId = opts.resumeVideoId;
+    this.calls = opts.replaceVideoId ? REPLACING : NEW_VIDEO;
     this.snapshot = {
       key: this.key,
       fileName: file.name,
@@ -115,18 +141,9 @@ export class UploadTask {
         if (next === "send") await this.transfer();
         if (next !== "gone") return;
       }
-      const { title, description, visibility, autoCaptions, captionLanguage } = this.snapshot.details;
-      const created = await createUpload({
-        title: title.trim() || this.file.name,
-        filename: this.file.name,
-        size: this.file.size,
-        content_type: contentTypeFor(this.file),
-        description: description.trim() || undefined,
-        visibility,
-        ...(autoCaptions ? { auto_captions: true, caption_language: captionLanguage || undefined } : {}),
-      });
+      const created = await this.create();
       if (this.cancelled) {
-        await deleteVideo(created.video.id).catch(() => undefined);
+        await this.calls.discard(created.video.id).catch(() => undefined);
         return;
       }
       this.update({ video: created.video });
@@ -138,6 +155,20 @@ export class UploadTask {
     }
   }
 
+  private create() {
+    const file = { filename: this.file.name, size: this.file.size, content_type: contentTypeFor(this.file) };
+    if (this.opts.replaceVideoId) return startReplace(this.opts.replaceVideoId, file);
+    const { title, description, visibility, password, autoCaptions, captionLanguage } = this.snapshot.details;
+    return createUpload({
+      ...file,
+      title: title.trim() || this.file.name,
+      description: description.trim() || undefined,
+      visibility,
+      ...(visibility === "password" ? { password: password ?? "" } : {}),
+      ...(autoCaptions ? { auto_captions: true, caption_language: captionLanguage || undefined } : {}),
+    });
+  }
+
   /**
    * After a reload: the same file picked again. Takes the video's plan and the parts storage
    * holds from the server: what is left to do.
@@ -145,7 +176,7 @@ export class UploadTask {
   private async reattach(videoId: string): Promise<"send" | "finished" | "gone"> {
     let status;
     try {
-      status = await getUploadStatus(videoId);
+      status = await this.calls.status(videoId);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
       // Deleted meanwhile (or never this account's): upload the file as a new video.
@@ -198,11 +229,11 @@ export class UploadTask {
     try {
       if (this.single && this.snapshot.video) {
         // A presigned PUT may have expired while the connection was down: take the fresh one.
-        const status = await getUploadStatus(this.snapshot.video.id);
+        const status = await this.calls.status(this.snapshot.video.id);
         if (status.upload && "url" in status.upload && status.upload.url) this.single = status.upload;
       }
       if (this.multipart && this.snapshot.video) {
-        const status = await getUploadStatus(this.snapshot.video.id);
+        const status = await this.calls.status(this.snapshot.video.id);
         const fresh = status.upload && "multipart" in status.upload ? status.upload.multipart : null;
         if (fresh?.parts) this.multipart.setUrls(fresh.parts);
         this.multipart.applyReceived(status.parts ?? []);
@@ -213,7 +244,7 @@ export class UploadTask {
     }
   }
 
-  /** Stops the transfer and deletes the half-made video so it does not linger in "awaiting upload". */
+  /** Stops the transfer and deletes the half-made video so it does not linger in "awaiting upload" (replacing: the half-sent file). */
   async cancel(): Promise<void> {
     const phase = this.snapshot.phase;
     if (phase === "done" || phase === "cancelled" || phase === "confirming") return;
@@ -223,7 +254,7 @@ export class UploadTask {
     const video = this.snapshot.video;
     if (video) {
       this.opts.onSettled?.(video.id);
-      await deleteVideo(video.id).catch(() => undefined);
+      await this.calls.discard(video.id).catch(() => undefined);
     }
   }
 
@@ -248,7 +279,7 @@ export class UploadTask {
     }
     if (this.cancelled) return;
     this.update({ phase: "confirming", bytesSent: this.file.size, secondsLeft: 0 });
-    const video = await confirmUpload(this.snapshot.video!.id, parts);
+    const video = await this.calls.confirm(this.snapshot.video!.id, parts);
     this.update({ phase: "done", video: { ...this.snapshot.video!, ...video }, bytesPerSecond: null });
     this.opts.onSettled?.(video.id);
   }

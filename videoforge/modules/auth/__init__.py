@@ -1,4 +1,5 @@
-"""Auth module: the embedded identity provider (sign-up, tokens, TOTP, recovery, JWKS) and the client's sign-in."""
+"""Auth module: the embedded identity provider (sign-up, tokens, TOTP, recovery, JWKS), the client's sign-in and
+personal API keys."""
 
 from flask import Flask
 

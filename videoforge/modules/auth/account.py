@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from videoforge import erasure
 from videoforge.errors import Refusal
-from videoforge.models import AccountToken, KnownAddress, RefreshToken, User, utcnow
+from videoforge.models import AccountToken, ApiKey, KnownAddress, RefreshToken, User, utcnow
 from videoforge.modules.auth import links, messages, throttle
 from videoforge.modules.auth.passwords import hash_password, password_matches, password_problem
 from videoforge.modules.auth.service import Issuer, find_user, issue_tokens, normalize_email
 from videoforge.ports.mail import sender_of
 from videoforge.ports.storage import Storage
+from videoforge.webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
 
@@ -258,8 +259,9 @@ def _tombstone(session: Session, user: User) -> None:
     first sight of its `sub` (videoforge.identity.user_for), able to upload again; the row with a newer epoch refuses
     such a token at once instead. Nothing in it says who the person was.
     """
-    for table in (RefreshToken, AccountToken, KnownAddress):
+    for table in (RefreshToken, AccountToken, KnownAddress, ApiKey):  # its API keys stop working with it
         session.execute(delete(table).where(table.user_id == user.id))
+    webhook_events.forget_owner(session, user.id)  # its endpoints' URLs and secrets, and what was on its way
     user.email = user.password_hash = user.totp_secret = user.email_verified_at = None
     user.totp_enabled, user.totp_last_step, user.groups = False, None, []
     user.session_epoch = User.session_epoch + 1

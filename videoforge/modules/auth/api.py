@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from videoforge.db import get_session
-from videoforge.identity import current_user, require_user
+from videoforge.identity import current_user, require_user, sessions_only
 from videoforge.modules.auth import account, links, service
 from videoforge.modules.auth.schemas import (
     AcceptedSchema,
@@ -35,7 +35,7 @@ from videoforge.ports.storage import get_storage
 from videoforge.urls import public_url
 
 blp = Blueprint("auth", __name__, description="Sign-up, sign-in, tokens, TOTP, account recovery and the JWKS of the "
-                                              "local issuer")
+                                              "local issuer; personal API keys")
 PUBLIC: dict[str, list[Any]] = {"security": []}  # an OpenAPI operation that needs no bearer token
 
 
@@ -155,6 +155,7 @@ class Totp(MethodView):
     @blp.response(201, TotpEnrolmentSchema)
     @local_only
     @require_user
+    @sessions_only
     def post(self):
         """Start TOTP enrolment: a secret and otpauth:// URI for an authenticator app."""
         return service.enrol_totp(get_session(), current_app.config, current_user())
@@ -163,6 +164,7 @@ class Totp(MethodView):
     @blp.response(204)
     @local_only
     @require_user
+    @sessions_only
     def delete(self, data):
         """Turn TOTP off (needs a current code)."""
         service.disable_totp(get_session(), current_app.config, current_user(), data["code"])
@@ -174,6 +176,7 @@ class TotpVerify(MethodView):
     @blp.response(200, MeSchema)
     @local_only
     @require_user
+    @sessions_only
     def post(self, data):
         """Turn TOTP on with a code from the enrolled app."""
         user = current_user()
@@ -224,6 +227,7 @@ class ChangePassword(MethodView):
     @blp.alt_response(429, description="Too many wrong passwords; see Retry-After")
     @local_only
     @require_user
+    @sessions_only
     def post(self, data):
         """Change the password: other sessions are signed out, and this one gets new tokens."""
         return account.change_password(get_session(), current_app.config, _issuer(), _mail(), current_user(),
@@ -254,6 +258,7 @@ class ResendVerification(MethodView):
     @blp.alt_response(503, description="PUBLIC_URL is unset and this address is not one links may point to")
     @local_only
     @require_user
+    @sessions_only
     def post(self):
         """Mail a new link that verifies the signed-in account's address."""
         user = current_user()
@@ -272,6 +277,7 @@ class ChangeEmail(MethodView):
     @blp.alt_response(503, description="PUBLIC_URL is unset and this address is not one links may point to")
     @local_only
     @require_user
+    @sessions_only
     def post(self, data):
         """Ask to change the address: a link goes to the new one, and the change happens when it is followed."""
         account.change_email(get_session(), current_app.config, _mail(), _link_base(), current_user(),
@@ -288,7 +294,12 @@ class Account(MethodView):
     @blp.alt_response(429, description="Too many wrong passwords; see Retry-After")
     @local_only
     @require_user
+    @sessions_only
     def delete(self, data):
         """Delete the account, with its videos and their files (or hand the videos to an administrator)."""
         account.delete_account(get_session(), current_app.config, get_storage(current_app), _mail(), current_user(),
                                data["password"])
+
+
+# Personal API keys live in their own file; importing it registers its routes on `blp`.
+from videoforge.modules.auth import keys_api  # noqa: E402, F401

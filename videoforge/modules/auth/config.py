@@ -1,4 +1,5 @@
-"""Auth module defaults: sign-up policy, sign-in throttling, mailed links, account deletion, TOTP and Cognito's UI."""
+"""Auth module defaults: sign-up policy, sign-in throttling, mailed links, account deletion, TOTP, API keys and
+Cognito's UI."""
 
 AUTH_SIGNUP_ENABLED = True
 """Anyone may create a local account; turn off to create accounts only with `videoforge create-user`."""
@@ -32,6 +33,10 @@ ACCOUNT_HANDOVER_EMAIL = ""
 """With handover, the account that takes the videos; empty means the oldest administrator."""
 AUTH_TOTP_ISSUER = "VideoForge"
 """Name authenticator apps show beside the account."""
+API_KEYS_MAX_PER_USER = 20
+"""Live personal API keys one person may hold (0: no limit)."""
+API_KEY_MAX_LIFETIME_DAYS = 0
+"""Longest a new API key may live, and the lifetime of keys created without one; 0: keys may never expire."""
 COGNITO_REDIRECT_URI = ""
 """Hosted UI callback URL registered on the app client; empty means PUBLIC_URL + "/" (unset: the page's own origin)."""
 COGNITO_SCOPES = ["openid", "email", "profile"]

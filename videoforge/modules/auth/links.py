@@ -33,7 +33,7 @@ RESET = "reset"
 VERIFY = "verify"
 EMAIL = "email"
 PAGES = {RESET: "reset", VERIFY: "verify", EMAIL: "verify"}
-"""The web client's page (hash route) each link opens; a new address is verified on the same page."""
+"""The web client's page each link opens; a new address is verified on the same page."""
 
 NOT_VALID = "This link is not valid any more: it was used, replaced by a newer one, or has expired. Ask for a new one."
 
@@ -58,8 +58,9 @@ def trusted_base(config: Mapping[str, Any], request_root: str) -> str | None:
 
 
 def url(base: str, purpose: str, token: str) -> str:
-    # In the fragment: browsers never send it to a server, so the token stays out of access logs and Referer.
-    return f"{base}/#/{PAGES[purpose]}?token={quote(token)}"
+    # The page by its path, the token in the fragment: browsers never send a fragment to a server, so the token
+    # stays out of access logs and Referer.
+    return f"{base}/{PAGES[purpose]}#token={quote(token)}"
 
 
 def issue(session: Session, user: User, purpose: str, email: str, ttl: int, now: datetime) -> str:

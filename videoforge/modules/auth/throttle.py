@@ -132,9 +132,17 @@ def link_key(address: str | None) -> str:
     return f"link:{network(address)}"
 
 
+def attempt(session: Session, config: Mapping[str, Any], limits: list[Limit], now: datetime) -> Attempt:
+    """Record an attempt at another secret than an account's (a video's password: streaming's unlock) under its
+    own limits, counted the same way. Each window must not outlast the sign-in windows of every process that
+    counts attempts (older rows are purged with theirs)."""
+    return _attempt(session, config, limits, now)
+
+
 def _attempt(session: Session, config: Mapping[str, Any], limits: list[Limit], now: datetime) -> Attempt:
-    kept = max(int(config["AUTH_SIGNIN_FAILURE_WINDOW"]), int(config["AUTH_SIGNIN_ACCOUNT_WINDOW"]),
-               int(config.get("AUTH_MAIL_WINDOW") or 0))
+    # .get: a process without the auth module (the streaming Lambda) counts unlock attempts with its own limits.
+    kept = max(int(config.get("AUTH_SIGNIN_FAILURE_WINDOW") or 0), int(config.get("AUTH_SIGNIN_ACCOUNT_WINDOW") or 0),
+               int(config.get("AUTH_MAIL_WINDOW") or 0), *(limit.window for limit in limits))
     session.execute(delete(SignInFailure).where(SignInFailure.at <= now - timedelta(seconds=kept)))
     rows = [SignInFailure(key=limit.key, at=now) for limit in limits]
     session.add_all(rows)

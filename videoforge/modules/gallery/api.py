@@ -7,7 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from videoforge.db import get_db, get_session
-from videoforge.identity import current_user, require_user, require_verified_email
+from videoforge.identity import api_key_scope, current_user, require_user, require_verified_email
+from videoforge.identity.api_keys import Scope
 from videoforge.logs import request_id_var
 from videoforge.modules.gallery import rules, schemas, service
 from videoforge.ports.delivery import get_delivery
@@ -19,6 +20,7 @@ blp = Blueprint("gallery", __name__, description="Uploads and the video library"
 
 @blp.route("/uploads")
 class Uploads(MethodView):
+    @api_key_scope(Scope.UPLOAD)
     @require_verified_email
     @blp.arguments(schemas.UploadRequestSchema)
     @blp.response(201, schemas.UploadCreatedSchema)
@@ -39,6 +41,7 @@ class UploadRules(MethodView):
 
 @blp.route("/uploads/<video_id>")
 class UploadById(MethodView):
+    @api_key_scope(Scope.UPLOAD)  # a GET, but it hands out URLs that write the video's bytes
     @require_user
     @blp.response(200, schemas.UploadStateSchema)
     def get(self, video_id: str):
@@ -49,6 +52,7 @@ class UploadById(MethodView):
 
 @blp.route("/videos/<video_id>/confirm")
 class Confirm(MethodView):
+    @api_key_scope(Scope.UPLOAD)
     @require_user
     @blp.arguments(schemas.ConfirmSchema)
     @blp.response(202, schemas.VideoSchema)
@@ -61,6 +65,7 @@ class Confirm(MethodView):
 
 @blp.route("/videos/<video_id>/retry")
 class Retry(MethodView):
+    @api_key_scope(Scope.UPLOAD)
     @require_user
     @blp.response(202, schemas.VideoSchema)
     def post(self, video_id: str):
@@ -108,7 +113,7 @@ class VideoById(MethodView):
     @blp.arguments(schemas.VideoPatchSchema)
     @blp.response(200, schemas.VideoSchema)
     def patch(self, data, video_id: str):
-        """Change title, description or visibility"""
+        """Change title, description, visibility or the sites allowed to embed it"""
         return service.edit(get_session(), get_delivery(current_app), current_app.config, current_user(), video_id,
                             data)
 
@@ -119,5 +124,6 @@ class VideoById(MethodView):
         service.delete(get_session(), get_storage(current_app), current_user(), video_id)
 
 
-# Caption tracks and generated captions live in their own files; importing them registers their routes on `blp`.
-from videoforge.modules.gallery import captions_api, transcripts_api  # noqa: E402, F401
+# Caption tracks, generated captions and the original file live in their own files; importing them registers their
+# routes on `blp`.
+from videoforge.modules.gallery import captions_api, originals_api, transcripts_api  # noqa: E402, F401

@@ -21,15 +21,19 @@ def uploads() -> None:
               help="Seconds an upload may wait in awaiting_upload (default: UPLOAD_TTL).")
 @with_appcontext
 def cleanup(older_than: int | None) -> None:
-    """Remove uploads left in awaiting_upload past the TTL (objects deleted, multipart aborted)."""
+    """Remove uploads left in awaiting_upload past the TTL, and replacing files never confirmed (objects deleted,
+    multipart aborted)."""
+    from videoforge.modules.gallery.originals import cleanup_stale_replacements
     from videoforge.modules.gallery.service import cleanup_stale_uploads
     from videoforge.ports.storage import get_storage
 
     db = current_app.extensions["videoforge.db"]
     ttl = older_than if older_than is not None else int(current_app.config["UPLOAD_TTL"])
     removed = cleanup_stale_uploads(db, get_storage(current_app), ttl)
+    replacements = cleanup_stale_replacements(db, get_storage(current_app), ttl)
     pruned = outbox.prune_sent(db, int(current_app.config["OUTBOX_RETENTION"]))
-    click.echo(f"removed {removed} stale uploads; pruned {pruned} relayed outbox rows")
+    click.echo(f"removed {removed} stale uploads and {replacements} stale replacing files; pruned {pruned} relayed "
+               "outbox rows")
 
 
 @click.group("outbox")

@@ -39,3 +39,7 @@ CAPTION_URL_EXPIRY = 3600
 """Seconds a caption file's download URL in the captions list stays valid."""
 AUTO_CAPTIONS = False
 """Whether an upload that does not say gets an auto-generated caption track (transcription costs worker CPU)."""
+VIDEO_PASSWORD_MIN_LENGTH = 4
+"""Shortest password an owner may set on a password-protected video (a shared secret, so no account rules)."""
+DOWNLOAD_URL_EXPIRY = 300
+"""Seconds the owner's download link to a video's original stays valid (a download under way goes on after)."""

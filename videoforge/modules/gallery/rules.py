@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from videoforge.errors import Refusal
 from videoforge.lifecycle import Visibility
-from videoforge.models import User, Video
+from videoforge.models import SourceReplacement, User, Video
 
 TITLE_COLUMN_LENGTH = 200  # videos.title; a larger TITLE_MAX_LENGTH is capped to it
 
@@ -96,16 +96,26 @@ def upload_rules(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_quota(session: Session, config: dict[str, Any], user: User, size: int) -> None:
-    """Refuse an upload past the user's quota; the user stays locked until the caller commits the new video.
+def check_quota(session: Session, config: dict[str, Any], user: User, size: int,
+                replacing: Video | None = None) -> None:
+    """Refuse an upload (with `replacing`, a new file for that video) past the user's quota; the user stays locked
+    until the caller commits the new video (or replacement).
 
     So parallel uploads by one user are checked one after another, each counting the videos committed before it.
+    A file being uploaded to replace another counts until it is confirmed or cleaned up; the file it replaces
+    (deleted on confirm) and an earlier replacement of the same video (discarded) do not count against it.
     """
     _lock_owner(session, user)
-    count, used = session.execute(
-        select(func.count(Video.id), func.coalesce(func.sum(Video.source_size), 0)).where(Video.owner_id == user.id)
-    ).one()
-    if count >= int(config["QUOTA_VIDEOS"]):
+    videos = (select(func.count(Video.id), func.coalesce(func.sum(Video.source_size), 0))
+              .where(Video.owner_id == user.id))
+    pending = (select(func.coalesce(func.sum(SourceReplacement.source_size), 0))
+               .join(Video, Video.id == SourceReplacement.video_id).where(Video.owner_id == user.id))
+    if replacing is not None:
+        videos = videos.where(Video.id != replacing.id)
+        pending = pending.where(SourceReplacement.video_id != replacing.id)
+    count, stored = session.execute(videos).one()
+    used = int(stored) + int(session.scalar(pending) or 0)
+    if replacing is None and count >= int(config["QUOTA_VIDEOS"]):
         raise Refusal.field(403, "quota", f"You have {count} videos, the most allowed; delete one to upload another.")
     if int(used) + size > int(config["QUOTA_BYTES"]):
         raise Refusal.field(403, "size", f"This upload would take you to {int(used) + size} bytes, over your quota "

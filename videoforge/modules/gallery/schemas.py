@@ -2,11 +2,14 @@
 
 from marshmallow import Schema, fields, post_dump, validate
 
+from videoforge.embedding import MAX_EMBED_ORIGINS, MAX_ORIGIN_LENGTH
 from videoforge.lifecycle import Status, Visibility
 from videoforge.modules.gallery.search import MAX_QUERY_LENGTH
 
 STATUSES = [status.value for status in Status]
 VISIBILITIES = [visibility.value for visibility in Visibility]
+PASSWORD_LENGTH = validate.Length(max=1024)
+"""Only against abuse: the service checks VIDEO_PASSWORD_MIN_LENGTH and the KDF's limit (protection.py)."""
 
 
 class UploadRequestSchema(Schema):
@@ -16,6 +19,8 @@ class UploadRequestSchema(Schema):
     content_type = fields.String(required=True, validate=validate.Length(max=200))
     description = fields.String(load_default="")
     visibility = fields.String(load_default=Visibility.PRIVATE.value, validate=validate.OneOf(VISIBILITIES))
+    password = fields.String(load_default=None, allow_none=True, load_only=True, validate=PASSWORD_LENGTH, metadata={
+        "description": "With visibility `password`: what viewers must give to watch (never returned)."})
     auto_captions = fields.Boolean(load_default=None, metadata={
         "description": "Transcribe the audio into an auto-generated caption track once the video is ready "
                        "(default: the server's AUTO_CAPTIONS; refused when transcription is off)."})
@@ -33,6 +38,12 @@ class MatchSchema(Schema):
     text = fields.String(allow_none=True, metadata={"description": "That cue's text (null without a cue)."})
     language = fields.String(allow_none=True, metadata={
         "description": "BCP 47 tag of that cue's caption track (null without a cue)."})
+
+
+class ChunksSchema(Schema):
+    total = fields.Integer(metadata={"description": "Chunks the ladder was cut into"})
+    done = fields.Integer(metadata={"description": "Chunks published"})
+    workers = fields.Integer(metadata={"description": "Workers that took a chunk"})
 
 
 class VideoSchema(Schema):
@@ -58,8 +69,15 @@ class VideoSchema(Schema):
     filename = fields.String(metadata={"description": "The uploaded file's name (owners and admins only)."})
     poster_url = fields.String(allow_none=True)
     queue_position = fields.Integer(allow_none=True)
+    chunks = fields.Nested(ChunksSchema, allow_none=True, metadata={
+        "description": "A long video transcoded in chunks by the worker group: how far (null: one job)."})
     estimated_start_seconds = fields.Float(allow_none=True)
     is_owner = fields.Boolean()
+    locked = fields.Boolean(metadata={
+        "description": "A password video this viewer has not unlocked: only its title is shown (no description, "
+                       "poster or error) until streaming's unlock."})
+    embed_origins = fields.List(fields.String(), attribute="video.embed_origins", allow_none=True, metadata={
+        "description": "Sites allowed to frame the video's embed page; null: any site."})
     match = fields.Nested(MatchSchema, metadata={
         "description": "Only in a list searched with `q`: where this video matched it."})
 
@@ -67,6 +85,12 @@ class VideoSchema(Schema):
     def _filename_for_owners_only(self, data, **kwargs):
         if data.get("filename") is None:  # the view withheld it: the key is left out, not null
             data.pop("filename", None)
+        return data
+
+    @post_dump
+    def _title_only_when_locked(self, data, **kwargs):
+        if data.get("locked"):
+            data.update(description="", error=None, poster_url=None)
         return data
 
     @post_dump
@@ -134,6 +158,14 @@ class VideoPatchSchema(Schema):
     title = fields.String()
     description = fields.String()
     visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
+    password = fields.String(allow_none=True, load_only=True, validate=PASSWORD_LENGTH, metadata={
+        "description": "Set or change the password of a video whose visibility is (or becomes) `password`; every "
+                       "unlock given before stops. Never returned. To remove it, choose another visibility."})
+    embed_origins = fields.List(
+        fields.String(validate=validate.Length(max=MAX_ORIGIN_LENGTH)), allow_none=True,
+        validate=validate.Length(max=MAX_EMBED_ORIGINS), metadata={"description": (
+            "Sites allowed to show the video in a frame (its /embed page), each `https://host[:port]`; null: any "
+            "site, []: none. Only public and unlisted videos have an embed page.")})
 
 
 class SearchArgsSchema(Schema):

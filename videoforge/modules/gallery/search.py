@@ -41,7 +41,6 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import to_tsquery
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -166,6 +165,8 @@ def _tsquery(found: list[str]) -> ColumnElement[Any]:
     """PostgreSQL's query for every word, the last also as a prefix. Each word is a quoted lexeme (quotes doubled,
     backslashes escaped) in a bound parameter, so to_tsquery never parses a user's operators; websearch_to_tsquery
     would read `-`, `or` and quotes as operators, which SQLite would not, and cannot match prefixes."""
+    from sqlalchemy.dialects.postgresql import to_tsquery  # PostgreSQL's alone: a SQLite process never loads it
+
     lexemes = ["'" + word.replace("\\", "\\\\").replace("'", "''") + "'" for word in found]
     lexemes[-1] += ":*"
     return to_tsquery(text("'simple'"), literal(" & ".join(lexemes)))

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from videoforge import captions, layout, outbox, waiting
 from videoforge.db import Database
+from videoforge.embedding import clean_embed_origins
 from videoforge.erasure import erase_video, remove_objects
 from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.languages import canonical_tag
 from videoforge.lifecycle import CONFIRMED, CaptionStatus, Status, Visibility
-from videoforge.models import Caption, User, Video, utcnow
-from videoforge.modules.gallery import search
+from videoforge.models import Caption, TranscodePart, User, Video, utcnow
+from videoforge.modules.gallery import protection, search
 from videoforge.modules.gallery.rules import (
     check_quota,
     check_size,
@@ -29,7 +30,6 @@ from videoforge.modules.gallery.rules import (
     clean_description,
     clean_filename,
     clean_title,
-    clean_visibility,
 )
 from videoforge.ports.delivery import Delivery
 from videoforge.ports.queue import Queue
@@ -50,19 +50,35 @@ def part_size_for(config: dict[str, Any], size: int) -> int:
     return math.ceil(wanted / MiB) * MiB
 
 
-def part_count(video: Video) -> int:
+class Upload(Protocol):
+    """What an upload plan and its confirm read: a new video's own upload (Video), or a file on its way to replace
+    a video's original (SourceReplacement, gallery/originals.py)."""
+
+    @property
+    def source_key(self) -> str: ...
+    @property
+    def source_size(self) -> int: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def upload_id(self) -> str | None: ...
+    @property
+    def part_size(self) -> int | None: ...
+
+
+def part_count(video: Upload) -> int:
     return math.ceil(video.source_size / _part_size(video))
 
 
-def part_bytes(video: Video, number: int) -> int:
+def part_bytes(video: Upload, number: int) -> int:
     """The exact size of part `number`: the part size, the last one what remains."""
     last, size = part_count(video), _part_size(video)
     return size if number < last else video.source_size - size * (last - 1)
 
 
-def _part_size(video: Video) -> int:
+def _part_size(video: Upload) -> int:
     if video.part_size is None:
-        raise ValueError(f"video {video.id} is not a multipart upload: it has no part size")
+        raise ValueError(f"the upload to {video.source_key} is not multipart: it has no part size")
     return video.part_size
 
 
@@ -70,11 +86,13 @@ def create_upload(session: Session, storage: Storage, config: dict[str, Any], us
                   data: dict[str, Any]) -> tuple[Video, dict[str, Any]]:
     """A new video awaiting its bytes, and how to send them (one PUT or a multipart plan)."""
     filename = clean_filename(config, data.get("filename", ""))
+    visibility, password_hash = protection.access_for_upload(config, data)
     video = Video(
         owner_id=user.id,
         title=clean_title(config, os.path.splitext(filename)[0] if data.get("title") is None else data["title"]),
         description=clean_description(config, data.get("description")),
-        visibility=clean_visibility(data.get("visibility")),
+        visibility=visibility,
+        password_hash=password_hash,
         filename=filename,
         content_type=clean_content_type(config, data.get("content_type", "")),
         source_size=check_size(config, int(data.get("size") or 0)),
@@ -115,7 +133,7 @@ def caption_language(config: dict[str, Any], language: str | None, field: str) -
     return tag
 
 
-def upload_plan(storage: Storage, config: dict[str, Any], video: Video) -> dict[str, Any]:
+def upload_plan(storage: Storage, config: dict[str, Any], video: Upload) -> dict[str, Any]:
     """Freshly signed instructions for sending the video's bytes."""
     expires = int(config["UPLOAD_URL_EXPIRY"])
     if video.upload_id:
@@ -133,6 +151,11 @@ def upload_state(storage: Storage, config: dict[str, Any], video: Video) -> dict
     """What has arrived so far, and fresh instructions for the rest (resume after a dropped connection)."""
     if video.status != Status.AWAITING_UPLOAD:
         return {"upload": None, "parts": [], "missing_parts": [], "received_bytes": video.source_size}
+    return received_so_far(storage, config, video)
+
+
+def received_so_far(storage: Storage, config: dict[str, Any], video: Upload) -> dict[str, Any]:
+    """What has arrived of an open upload, and fresh instructions for the rest."""
     if video.upload_id:
         try:
             received = storage.list_parts(video.source_key, video.upload_id)
@@ -150,7 +173,7 @@ def upload_state(storage: Storage, config: dict[str, Any], video: Video) -> dict
             "received_bytes": size or 0}
 
 
-def _complete_multipart(storage: Storage, video: Video, upload_id: str, sent: list[dict[str, Any]] | None) -> None:
+def complete_multipart(storage: Storage, video: Upload, upload_id: str, sent: list[dict[str, Any]] | None) -> None:
     """Check every part is there with the right size (and the client's ETags), then complete."""
     try:
         listed = {p.number: p for p in storage.list_parts(video.source_key, upload_id)}
@@ -169,7 +192,7 @@ def _complete_multipart(storage: Storage, video: Video, upload_id: str, sent: li
         pass  # a concurrent confirm completed it
 
 
-def _check_parts_held(video: Video, listed: dict[int, UploadedPart], expected: int) -> None:
+def _check_parts_held(video: Upload, listed: dict[int, UploadedPart], expected: int) -> None:
     """Every part 1..expected is in storage, none beyond, each with its planned size."""
     missing = [n for n in range(1, expected + 1) if n not in listed]
     if missing:
@@ -203,7 +226,7 @@ def confirm_upload(session: Session, db: Database, storage: Storage, queue: Queu
     if video.status == Status.FAILED:
         raise Refusal(409, "This video failed; retry it instead of confirming it again.")
     if video.upload_id:
-        _complete_multipart(storage, video, video.upload_id, parts)
+        complete_multipart(storage, video, video.upload_id, parts)
     size = storage.size_of(video.source_key)
     if size is None:
         raise Refusal.field(409, "upload", "No bytes have arrived for this upload yet; send them, then confirm.")
@@ -250,10 +273,11 @@ def can_change(video: Video, user: User | None) -> bool:
     return user is not None and (video.owner_id == user.id or user.is_admin)
 
 
-def video_for_viewer(session: Session, video_id: str, user: User | None) -> Video:
-    """The video if this viewer may see it; otherwise 404 (a private video's existence never leaks)."""
+def video_for_viewer(session: Session, video_id: str, user: User | None, locked: bool = False) -> Video:
+    """The video if this viewer may see it (with `locked`, also a password video they have not unlocked: its
+    title alone is shown); otherwise 404 (a private video's existence never leaks)."""
     video = session.get(Video, video_id, options=[selectinload(Video.assets)])
-    if video is None or not video.visible_to(user):
+    if video is None or not (video.visible_to(user) or (locked and video.locked_for(user))):
         raise NoSuchVideo()
     return video
 
@@ -300,8 +324,10 @@ def update_video(session: Session, config: dict[str, Any], video: Video, changes
         video.title = clean_title(config, changes["title"])
     if "description" in changes:
         video.description = clean_description(config, changes["description"])
-    if "visibility" in changes:
-        video.change_visibility(clean_visibility(changes["visibility"]))  # revokes playback links handed out
+    if "visibility" in changes or "password" in changes:
+        protection.change_access(config, video, changes)  # revokes playback links handed out
+    if "embed_origins" in changes:
+        video.embed_origins = clean_embed_origins(changes["embed_origins"])
     session.commit()
     return video
 
@@ -338,6 +364,10 @@ class VideoView:
     estimated_start_seconds: float | None
     match: search.Match | None = None
     """Where a search result matched (None: the list was not searched)."""
+    locked: bool = False
+    """A password video this viewer has not unlocked: its title alone is shown (VideoSchema withholds the rest)."""
+    chunks: dict[str, int] | None = None
+    """A chunked transcode's progress in chunks: total, done, and how many workers took part (None: one job)."""
 
 
 def present(session: Session, delivery: Delivery, config: dict[str, Any], videos: Sequence[Video],
@@ -346,10 +376,12 @@ def present(session: Session, delivery: Delivery, config: dict[str, Any], videos
     starts asked once for the whole page (waiting.outlook), never once per video."""
     outlook = waiting.outlook(session, videos, float(config["WORKER_HEARTBEAT_SECONDS"]))
     expiry = int(config["POSTER_URL_EXPIRY"])
+    chunks = chunk_summaries(session, videos)
     views = []
     for video in videos:
         is_owner = viewer is not None and viewer.id == video.owner_id
-        poster = next((a for a in video.assets if a.kind == "poster"), None)
+        locked = video.locked_for(viewer)
+        poster = None if locked else next((a for a in video.assets if a.kind == "poster"), None)
         place = outlook.get(video.id)
         views.append(VideoView(
             video=video, is_owner=is_owner,
@@ -357,8 +389,21 @@ def present(session: Session, delivery: Delivery, config: dict[str, Any], videos
             poster_url=delivery.object_url(poster.key, expiry) if poster is not None else None,
             queue_position=place.position if place else None,
             estimated_start_seconds=place.estimated_start_seconds if place else None,
-            match=(matches or {}).get(video.id)))
+            match=(matches or {}).get(video.id), locked=locked, chunks=None if locked else chunks.get(video.id)))
     return views
+
+
+def chunk_summaries(session: Session, videos: Sequence[Video]) -> dict[str, dict[str, int]]:
+    """Each chunked video's TranscodePart.summary while it is transcoded, asked once for the whole page (and not at
+    all for a page with no video being transcoded: a queued one has no parts yet)."""
+    ids = [video.id for video in videos if video.status == Status.PROCESSING]
+    if not ids:
+        return {}
+    by_video: dict[str, list[TranscodePart]] = {}
+    for part in session.scalars(select(TranscodePart).where(TranscodePart.video_id.in_(ids))):
+        by_video.setdefault(part.video_id, []).append(part)
+    return {video_id: summary for video_id, parts in by_video.items()
+            if (summary := TranscodePart.summary(parts)) is not None}
 
 
 def start_upload(session: Session, storage: Storage, delivery: Delivery, config: dict[str, Any], user: User,
@@ -409,13 +454,13 @@ def public_library(session: Session, delivery: Delivery, config: dict[str, Any],
 
 def show(session: Session, delivery: Delivery, config: dict[str, Any], viewer: User | None,
          video_id: str) -> VideoView:
-    """One video, if the viewer may see it."""
-    return present(session, delivery, config, [video_for_viewer(session, video_id, viewer)], viewer)[0]
+    """One video, if the viewer may see it (a password video they have not unlocked: by its title alone)."""
+    return present(session, delivery, config, [video_for_viewer(session, video_id, viewer, locked=True)], viewer)[0]
 
 
 def edit(session: Session, delivery: Delivery, config: dict[str, Any], user: User, video_id: str,
          changes: dict[str, Any]) -> VideoView:
-    """The owner (or an admin) changes title, description or visibility."""
+    """The owner (or an admin) changes title, description, visibility or the sites allowed to embed it."""
     video = update_video(session, config, video_for_change(session, video_id, user), changes)
     return present(session, delivery, config, [video], user)[0]
 

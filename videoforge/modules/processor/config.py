@@ -6,6 +6,10 @@ X264_PRESET = "veryfast"
 """x264 preset for every rung."""
 SEGMENT_SECONDS = 4
 """HLS segment length."""
+CHUNK_THRESHOLD_SECONDS = 120.0
+"""A source longer than this is transcoded in chunks many workers share (processor/chunked.py); 0 never chunks."""
+CHUNK_SECONDS = 60
+"""How long each chunk is, rounded to whole segments: a lost worker costs at most this much of the ladder again."""
 MAX_DURATION = 4 * 3600
 """Longest accepted source, in seconds."""
 STALL_SECONDS = 120.0

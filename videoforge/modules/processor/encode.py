@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from videoforge.modules.processor.chunking import ChunkSpan
 from videoforge.modules.processor.colour import SDR_TAGS
 from videoforge.modules.processor.inputs import source_input
 from videoforge.modules.processor.ladder import Rung
@@ -66,8 +67,13 @@ def build_ladder_command(
     segment_seconds: int = 4,
     gop_seconds: int = 2,
     crf: int = 23,
+    chunk: ChunkSpan | None = None,
 ) -> list[str]:
-    """The ffmpeg argv writing `out_dir/{rung}/index.m3u8` and its segments for every rung."""
+    """The ffmpeg argv writing `out_dir/{rung}/index.m3u8` and its segments for every rung.
+
+    With `chunk`, only that chunk's frames, video alone (a chunked transcode's sound is its own rendition,
+    `build_audio_command`): its segments are numbered and timed on the whole video's timeline (see chunking.py).
+    """
     if not ladder:
         raise ValueError("the ladder has no rungs")
     if segment_seconds % gop_seconds:
@@ -75,15 +81,17 @@ def build_ladder_command(
     out = Path(out_dir)
     fps = ladder[0].fps
     gop = max(1, round(fps * gop_seconds))
+    with_audio = source.has_audio and chunk is None
     cmd = [
         "ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error",
         "-progress", "pipe:1", "-nostats",
+        *(chunk.input_args() if chunk else []),
         *source_input(source_path, source.format_name),
         "-filter_complex", _filter_graph(ladder, source.video_stream, source.to_sdr()),
     ]
     for index in range(len(ladder)):
         cmd += ["-map", f"[v{index}]"]
-        if source.has_audio:
+        if with_audio:
             cmd += ["-map", "0:a:0"]
     cmd += [
         "-c:v", "libx264", "-preset", preset, "-profile:v", "high", "-crf", str(crf),
@@ -102,17 +110,45 @@ def build_ladder_command(
         ]
     if source.hdr:
         cmd += SDR_TAGS
-    if source.has_audio and audio_copyable(source):
-        cmd += ["-c:a", "copy"]
-    elif source.has_audio:
-        cmd += ["-c:a", "aac", "-b:a", f"{ladder[0].audio_kbps}k", "-ac", "2", "-ar", "48000"]
+    if with_audio:
+        cmd += audio_codec_args(source, ladder[0].audio_kbps)
     streams = " ".join(
-        f"v:{i}," + (f"a:{i}," if source.has_audio else "") + f"name:{rung.name}"
+        f"v:{i}," + (f"a:{i}," if with_audio else "") + f"name:{rung.name}"
         for i, rung in enumerate(ladder)
     )
+    cmd += chunk.output_args() if chunk else []
     cmd += [
         # B-frames and each rung's lookahead delay the big rungs' packets; let the muxer wait.
         "-max_muxing_queue_size", "4096",
+        *_hls_args(out, segment_seconds, streams),
+    ]
+    return cmd
+
+
+def build_audio_command(source_path: str | Path, out_dir: str | Path, source: SourceInfo, audio_kbps: int,
+                        segment_seconds: int = 4, name: str = "audio") -> list[str]:
+    """The ffmpeg argv writing the source's sound alone as one HLS rendition, `out_dir/{name}/index.m3u8`: a
+    chunked transcode's audio, made once for the whole timeline, so no chunk join can put a gap or an AAC priming
+    click in it."""
+    if not source.has_audio:
+        raise ValueError("the source has no audio")
+    return [
+        "ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
+        *source_input(source_path, source.format_name),
+        "-map", "0:a:0", *audio_codec_args(source, audio_kbps),
+        *_hls_args(Path(out_dir), segment_seconds, f"a:0,name:{name}"),
+    ]
+
+
+def audio_codec_args(source: SourceInfo, audio_kbps: int) -> list[str]:
+    """Copy sound that already fits (audio_copyable), else AAC-LC stereo at `audio_kbps`."""
+    if audio_copyable(source):
+        return ["-c:a", "copy"]
+    return ["-c:a", "aac", "-b:a", f"{audio_kbps}k", "-ac", "2", "-ar", "48000"]
+
+
+def _hls_args(out: Path, segment_seconds: int, streams: str) -> list[str]:
+    return [
         "-f", "hls",
         "-hls_time", str(segment_seconds),
         # EVENT, not VOD: ffmpeg then rewrites each playlist after every segment, which is how
@@ -127,7 +163,6 @@ def build_ladder_command(
         "-var_stream_map", streams,
         str(out / "%v" / PLAYLIST_NAME),
     ]
-    return cmd
 
 
 def audio_copyable(source: SourceInfo) -> bool:

@@ -46,6 +46,19 @@ class Rung:
         level_idc = round(float(self.level) * 10)
         return f"avc1.6400{level_idc:02x}"  # High profile, no constraint flags
 
+    def to_json(self) -> dict[str, int | str]:
+        """The rung as a chunk job carries it: every chunk of a video encodes the ladder its plan chose."""
+        return {"name": self.name, "width": self.width, "height": self.height, "fps": str(self.fps),
+                "video_kbps": self.video_kbps, "maxrate_kbps": self.maxrate_kbps, "bufsize_kbps": self.bufsize_kbps,
+                "audio_kbps": self.audio_kbps, "level": self.level}
+
+    @classmethod
+    def from_json(cls, data: dict[str, int | str]) -> Rung:
+        return cls(name=str(data["name"]), width=int(data["width"]), height=int(data["height"]),
+                   fps=Fraction(str(data["fps"])), video_kbps=int(data["video_kbps"]),
+                   maxrate_kbps=int(data["maxrate_kbps"]), bufsize_kbps=int(data["bufsize_kbps"]),
+                   audio_kbps=int(data["audio_kbps"]), level=str(data["level"]))
+
 
 def plan_ladder(
     source: SourceInfo,

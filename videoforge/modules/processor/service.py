@@ -22,17 +22,21 @@ from videoforge.db import Database, rows_matched
 from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.lifecycle import WORKABLE, Status
 from videoforge.logs import new_request_id, request_id_var
-from videoforge.models import MediaAsset, Video, utcnow
+from videoforge.models import MediaAsset, TranscodePart, Video, utcnow
 from videoforge.modules.processor import scaling
 from videoforge.modules.processor.artwork import make_poster, make_storyboard
+from videoforge.modules.processor.chunking import chunking_applies
 from videoforge.modules.processor.encode import TranscodeFailed, transcode_ladder
 from videoforge.modules.processor.ladder import Rung, plan_ladder
 from videoforge.modules.processor.limits import LimitExceeded, Limits
+from videoforge.modules.processor.playlists import AUDIO_CODEC
 from videoforge.modules.processor.probe import SourceInfo, UnplayableSource, probe
 from videoforge.modules.processor.publish import Bandwidth, Publisher, codecs_of, content_type_of
 from videoforge.modules.processor.reasons import scrub_paths
 from videoforge.ports.queue import Message, Queue
 from videoforge.ports.storage import ObjectChanged, ObjectStat, Storage
+from videoforge.webhooks import EventType
+from videoforge.webhooks.events import record_event
 
 log = logging.getLogger("videoforge.processor")
 
@@ -70,6 +74,8 @@ class JobContext:
     storage: Storage
     config: dict[str, Any]
     cancel: threading.Event = field(default_factory=threading.Event)
+    worker: str = ""
+    """The worker's id (scaling.new_worker_id): which worker took each chunk of a chunked transcode."""
 
 
 def handle_message(ctx: JobContext, message: Message) -> Outcome:
@@ -83,8 +89,12 @@ def handle_message(ctx: JobContext, message: Message) -> Outcome:
             from videoforge.modules.processor.captioning import handle_transcribe  # it imports this module
 
             return handle_transcribe(ctx, message, extra)
+        if body.get("type") == outbox.TRANSCODE_CHUNK and isinstance(video_id, str):
+            from videoforge.modules.processor.chunked import handle_chunk  # it imports this module
+
+            return handle_chunk(ctx, message, video_id, extra)
         if body.get("type") != outbox.TRANSCODE or not isinstance(video_id, str):
-            log.warning("dropping a message that is neither a transcode nor a transcribe job: %r", body, extra=extra)
+            log.warning("dropping a message that is not a job of ours: %r", body, extra=extra)
             ctx.queue.delete(message)
             return Outcome.SKIPPED
         with ctx.db.session() as session:
@@ -101,12 +111,12 @@ def handle_message(ctx: JobContext, message: Message) -> Outcome:
             transcode(ctx, video_id)
         except (UnplayableSource, LimitExceeded) as exc:  # no retry can help either
             log.info("not playable: %s", exc.reason, extra=extra)
-            _settle(ctx.db, Video.fail(video_id, describe_error(exc), rejected=True))
+            fail_video(ctx.db, video_id, describe_error(exc), rejected=True)
             ctx.queue.delete(message)
             return Outcome.FAILED
         except JobCancelled:
             log.info("worker stopping: job handed back", extra=extra)
-            _settle(ctx.db, Video.requeue(video_id, stage="handed back: worker stopped"))
+            settle(ctx.db, Video.requeue(video_id, stage="handed back: worker stopped"))
             ctx.queue.release(message)
             return Outcome.RELEASED
         except Exception as exc:  # noqa: BLE001 - every other failure is worth another try
@@ -125,13 +135,13 @@ def _transient_failure(ctx: JobContext, message: Message, video_id: str, exc: Ex
     if attempts >= most:
         # SQS dead-letters silently on the next receive, so the video learns its fate here, in both backends.
         log.error("giving up after %d attempts: %s", attempts, reason, extra=extra)
-        _settle(ctx.db, Video.fail(video_id, f"Processing failed {attempts} times; last error: {reason}"))
+        fail_video(ctx.db, video_id, f"Processing failed {attempts} times; last error: {reason}")
         ctx.queue.release(message, error=reason)
         return Outcome.DEAD
     delay = retry_delay(int(ctx.config.get("RETRY_BACKOFF_SECONDS", 30)), attempts)
     log.warning("attempt %d of %d failed, retrying in %d s: %s", attempts, most, delay, reason, extra=extra,
                 exc_info=not isinstance(exc, TranscodeFailed))
-    _settle(ctx.db, Video.requeue(video_id, stage=f"retrying (attempt {attempts + 1} of {most})", error=reason))
+    settle(ctx.db, Video.requeue(video_id, stage=f"retrying (attempt {attempts + 1} of {most})", error=reason))
     ctx.queue.release(message, delay=delay, error=reason)
     return Outcome.RETRY
 
@@ -153,28 +163,28 @@ def transcode(ctx: JobContext, video_id: str) -> None:
     with tempfile.TemporaryDirectory(dir=cfg.get("WORK_DIR") or None, prefix=f"vf-{video_id[:8]}-") as scratch:
         work = Path(scratch)
         source_key, confirmed = start_video(ctx.db, video_id)
-        source_path = work / "source"
-        try:
-            ctx.storage.download_file(source_key, str(source_path), expect=confirmed)
-        except FileNotFoundError:
-            raise UnplayableSource("the uploaded file is missing from storage: upload it again") from None
-        except ObjectChanged:  # no retry can bring the confirmed bytes back
-            raise UnplayableSource(SOURCE_CHANGED) from None
+        source_path = download_source(ctx, source_key, confirmed, work / "source")
         check_cancelled(ctx)
-        _settle(ctx.db, Video.report_progress(video_id, "probing", 1.0))
+        settle(ctx.db, Video.report_progress(video_id, "probing", 1.0))
         limits = Limits.from_config(cfg)
         info = probe(source_path, max_duration=float(cfg.get("MAX_DURATION", 4 * 3600)), limits=limits)
         rungs = plan_ladder(info, heights=tuple(int(h) for h in cfg.get("LADDER_HEIGHTS", (1080, 720, 480, 360))))
-        reset_outputs(ctx, video_id, info)
         take = layout.new_take()
-        publisher = Publisher(
-            ctx.storage, video_id, take, rungs, work / "publish",
-            on_join=lambda rung, bandwidth: record_variant(ctx.db, video_id, take, rung, info, bandwidth))
+        swap = reset_outputs(ctx, video_id, take, info)
+        if chunking_applies(cfg, info):
+            from videoforge.modules.processor.chunked import plan_chunked  # it imports this module
+
+            plan_chunked(ctx, video_id, take, work, source_path, info, rungs, limits, swap=swap)
+            return
+        # A replaced file's video keeps playing its last ladder until this one is whole: no rung joins early then.
+        on_join = None if swap else (
+            lambda rung, bandwidth: record_variant(ctx.db, video_id, take, rung, info.has_audio, bandwidth))
+        publisher = Publisher(ctx.storage, video_id, take, rungs, work / "publish", on_join=on_join)
         publisher.start()
         try:
             transcode_ladder(
                 source_path, work / "hls", info, rungs,
-                on_progress=ProgressWriter(ctx, video_id), on_segment=_cancellable(ctx, publisher.add),
+                on_progress=ProgressWriter(ctx, video_id), on_segment=cancellable(ctx, publisher.add),
                 stall_seconds=float(cfg.get("STALL_SECONDS", 120)), limits=limits,
                 preset=cfg.get("X264_PRESET", "veryfast"), segment_seconds=int(cfg.get("SEGMENT_SECONDS", 4)))
         except BaseException:
@@ -182,19 +192,38 @@ def transcode(ctx: JobContext, video_id: str) -> None:
             raise
         bandwidths = publisher.finish()
         check_cancelled(ctx)
-        _settle(ctx.db, Video.report_progress(video_id, "artwork", TRANSCODE_SHARE + 2))
+        settle(ctx.db, Video.report_progress(video_id, "artwork", TRANSCODE_SHARE + 2))
         poster = make_poster(source_path, info, work / layout.POSTER, limits=limits)
         # The lowest rung's 2 s keyframes are enough for tiles, and far cheaper than decoding the source.
         sprite, vtt = make_storyboard(work / "hls" / rungs[0].name / "index.m3u8", info, work / "storyboard",
                                       sprite_name=layout.STORYBOARD_SPRITE, vtt_name=layout.STORYBOARD_TRACK,
                                       keyframes_only=True, limits=limits)
-        artwork = {"poster": (layout.poster(video_id, take), poster),
-                   "storyboard": (layout.storyboard_sprite(video_id, take), sprite),
-                   "thumbnails": (layout.storyboard_track(video_id, take), vtt)}
-        for key, path in artwork.values():
-            ctx.storage.upload_file(key, str(path), content_type_of(path))
-        finish_video(ctx.db, ctx.queue, cfg, video_id, take, rungs, info, bandwidths,
-                     {kind: key for kind, (key, _) in artwork.items()})
+        artwork = upload_artwork(ctx, video_id, take, poster, sprite, vtt)
+        finish_video(ctx, video_id, take, rungs, info.has_audio, bandwidths, artwork)
+
+
+def upload_artwork(ctx: JobContext, video_id: str, take: str, poster: Path, sprite: Path, vtt: Path) -> dict[str, str]:
+    """Upload one take's poster, storyboard sprite and its track; their keys by asset kind."""
+    keys = layout.artwork(video_id, take)
+    for kind, path in {"poster": poster, "storyboard": sprite, "thumbnails": vtt}.items():
+        ctx.storage.upload_file(keys[kind], str(path), content_type_of(path))
+    return keys
+
+
+def download_source(ctx: JobContext, key: str, confirmed: ObjectStat | None, path: Path) -> Path:
+    """The source, as confirmed, at `path`; UnplayableSource if it is gone or was replaced since."""
+    try:
+        ctx.storage.download_file(key, str(path), expect=confirmed)
+    except FileNotFoundError:
+        raise UnplayableSource("the uploaded file is missing from storage: upload it again") from None
+    except ObjectChanged:  # no retry can bring the confirmed bytes back
+        raise UnplayableSource(SOURCE_CHANGED) from None
+    return path
+
+
+def confirmed_source(video: Video) -> ObjectStat | None:
+    """The source its confirm recorded (None for videos confirmed before ETags were recorded)."""
+    return ObjectStat(size=video.source_size, etag=video.source_etag) if video.source_etag else None
 
 
 def check_cancelled(ctx: JobContext) -> None:
@@ -207,7 +236,7 @@ def check_cancelled(ctx: JobContext) -> None:
 _P = ParamSpec("_P")
 
 
-def _cancellable(ctx: JobContext, callback: Callable[_P, None]) -> Callable[_P, None]:
+def cancellable(ctx: JobContext, callback: Callable[_P, None]) -> Callable[_P, None]:
     def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> None:
         check_cancelled(ctx)  # raising here makes the ladder runner stop ffmpeg
         callback(*args, **kwargs)
@@ -228,15 +257,22 @@ class ProgressWriter:
         if now - self._last < self.interval:
             return
         self._last = now
-        _settle(self.ctx.db, Video.report_progress(self.video_id, stage, round(percent * TRANSCODE_SHARE / 100, 1)))
+        settle(self.ctx.db, Video.report_progress(self.video_id, stage, round(percent * TRANSCODE_SHARE / 100, 1)))
 
 
 # --- the video row through a job: each status change is a transition of Video --------------------------------
 
-def _settle(db: Database, transition: Update) -> None:
+def settle(db: Database, transition: Update) -> None:
     """Run one transition in its own transaction."""
     with db.session() as session:
         session.execute(transition)
+
+
+def fail_video(db: Database, video_id: str, reason: str, *, rejected: bool = False) -> None:
+    """Fail the video in its own transaction, with its `video.failed` webhook event."""
+    with db.session() as session:
+        session.execute(Video.fail(video_id, reason, rejected=rejected))
+        record_event(session, session.get(Video, video_id), EventType.VIDEO_FAILED)
 
 
 def start_video(db: Database, video_id: str) -> tuple[str, ObjectStat | None]:
@@ -247,52 +283,110 @@ def start_video(db: Database, video_id: str) -> tuple[str, ObjectStat | None]:
         video = session.get(Video, video_id)
         if video is None:  # deleted since the job was taken: the retry finds nothing to do and drops it
             raise LookupError("the video was deleted")
-        confirmed = ObjectStat(size=video.source_size, etag=video.source_etag) if video.source_etag else None
-        return video.source_key, confirmed
+        return video.source_key, confirmed_source(video)
 
 
-def reset_outputs(ctx: JobContext, video_id: str, info: SourceInfo) -> None:
-    """Forget a previous attempt's outputs, so a retry replaces them instead of adding to them (its caption
-    tracks stay: they are the video's, not the transcode's)."""
+def reset_outputs(ctx: JobContext, video_id: str, take: str, info: SourceInfo) -> bool:
+    """Start the transcode publishing under `take`, forgetting a previous attempt's outputs so a retry replaces them
+    instead of adding to them (caption tracks stay: they are the video's, not the transcode's).
+
+    A video with a whole ladder published (its file replaced, or transcoded again by force) keeps it playing until
+    the new one is whole (`finish_in` swaps them): True then. Only an unfinished attempt's take is removed now."""
     with ctx.db.session() as session:
-        session.execute(delete(MediaAsset).where(MediaAsset.video_id == video_id))
+        video = session.get(Video, video_id)
+        published = {layout.take_of(a.key) for a in (video.assets if video else []) if a.kind == "variant"
+                     and a.complete}
+        abandoned = video.take if video is not None and video.take not in published else None
+        session.execute(delete(TranscodePart).where(TranscodePart.video_id == video_id))
+        if not published:
+            session.execute(delete(MediaAsset).where(MediaAsset.video_id == video_id))
         session.execute(Video.report_progress(video_id, "transcoding").values(
-            duration=info.duration, width=info.width, height=info.height))
-    ctx.storage.delete_prefix(layout.takes_prefix(video_id))
+            duration=info.duration, width=info.width, height=info.height, take=take))
+    if not published:
+        ctx.storage.delete_prefix(layout.takes_prefix(video_id))
+    elif abandoned:
+        ctx.storage.delete_prefix(layout.take_prefix(video_id, abandoned))
+    return bool(published)
 
 
-def record_variant(db: Database, video_id: str, take: str, rung: Rung, info: SourceInfo,
+def record_variant(db: Database, video_id: str, take: str, rung: Rung, has_audio: bool,
                    bandwidth: Bandwidth) -> None:
     """A rung's first segment is online: record it (growing), so streaming lists it in the master."""
     with db.session() as session:
-        _upsert_variant(session, video_id, take, rung, info, bandwidth, complete=False)
+        upsert_variant(session, video_id, take, rung, has_audio, bandwidth, complete=False)
         session.execute(Video.report_progress(video_id, "transcoding (playable)"))
 
 
-def finish_video(db: Database, queue: Queue, config: dict[str, Any], video_id: str, take: str, rungs: list[Rung],
-                 info: SourceInfo, bandwidths: dict[str, Bandwidth], artwork: dict[str, str]) -> None:
-    """Everything is uploaded: record the final assets and make the video ready. The transcribe jobs its upload
-    asked for are written in the same transaction: captions start once the video plays, never before."""
-    with db.session() as session:
-        for rung in rungs:
-            _upsert_variant(session, video_id, take, rung, info, bandwidths[rung.name], complete=True)
-        for kind, key in artwork.items():
-            _upsert_asset(session, video_id, kind, "", key=key, width=None, height=None, complete=True)
-        session.execute(Video.finish(video_id))
-        video = session.get(Video, video_id)
-        jobs = queue_generated_on_ready(session, queue, config, video) if video is not None else []
-    for job in jobs:
-        outbox.relay_after_commit(db, queue, job)
+def finish_video(ctx: JobContext, video_id: str, take: str, rungs: list[Rung], has_audio: bool,
+                 bandwidths: dict[str, Bandwidth], artwork: dict[str, str]) -> None:
+    """Everything is uploaded: record the final assets and make the video ready (finish_in), then send the jobs
+    and remove the ladder it replaced."""
+    with ctx.db.session() as session:
+        finished = finish_in(session, ctx.queue, ctx.config, video_id, take, rungs, has_audio, bandwidths, artwork)
+    finished.settle(ctx.db, ctx.queue, ctx.storage)
 
 
-def _upsert_variant(session: Session, video_id: str, take: str, rung: Rung, info: SourceInfo, bandwidth: Bandwidth,
-                    complete: bool) -> None:
-    _upsert_asset(session, video_id, "variant", rung.name, key=layout.rung_playlist(video_id, take, rung.name),
-                  width=rung.width, height=rung.height, bitrate=bandwidth.peak, average_bitrate=bandwidth.average,
-                  frame_rate=float(rung.fps), codecs=codecs_of(rung, info.has_audio), complete=complete)
+@dataclass(frozen=True)
+class Finished:
+    """What making a video ready leaves to do once its transaction has committed."""
+
+    video_id: str
+    jobs: list[int]
+    """Outbox rows to relay (the transcribe jobs)."""
+    old_takes: list[str]
+    """Takes whose assets the new ladder replaced: their files go."""
+
+    def settle(self, db: Database, queue: Queue, storage: Storage | None = None) -> None:
+        for job in self.jobs:
+            outbox.relay_after_commit(db, queue, job)
+        if storage is not None:
+            for take in self.old_takes:
+                storage.delete_prefix(layout.take_prefix(self.video_id, take))
 
 
-def _upsert_asset(session: Session, video_id: str, kind: str, rung: str, **values: Any) -> None:
+def finish_in(session: Session, queue: Queue, config: dict[str, Any], video_id: str, take: str, rungs: list[Rung],
+              has_audio: bool, bandwidths: dict[str, Bandwidth], artwork: dict[str, str],
+              audio: Bandwidth | None = None) -> Finished:
+    """Record the final assets (every rung, the `audio` rendition if the sound is one, the artwork) and make the
+    video ready in the caller's transaction, with its `video.ready` event; an earlier take's assets (a replaced
+    file's ladder, kept playing until now) go in the same transaction. The transcribe jobs its upload asked for are
+    written in it too: captions start once the video plays, never before."""
+    current = layout.take_prefix(video_id, take)
+    before = session.scalars(select(MediaAsset.key).where(MediaAsset.video_id == video_id)).all()
+    old_takes = sorted({layout.take_of(key) for key in before if not key.startswith(current)} - {""})
+    for rung in rungs:
+        upsert_variant(session, video_id, take, rung, has_audio, bandwidths[rung.name], complete=True)
+    if audio is not None:
+        upsert_audio(session, video_id, take, audio)
+    for kind, key in artwork.items():
+        upsert_asset(session, video_id, kind, "", key=key, width=None, height=None, complete=True)
+    session.flush()
+    # What the new ladder has no row of its own for (a rung it lacks, a sound no longer its own rendition) goes too.
+    session.execute(delete(MediaAsset).where(MediaAsset.video_id == video_id,
+                                             ~MediaAsset.key.startswith(current, autoescape=True)))
+    session.execute(Video.finish(video_id))
+    video = session.get(Video, video_id)
+    record_event(session, video, EventType.VIDEO_READY)
+    jobs = queue_generated_on_ready(session, queue, config, video) if video is not None else []
+    return Finished(video_id, jobs, old_takes)
+
+
+def upsert_audio(session: Session, video_id: str, take: str, bandwidth: Bandwidth) -> None:
+    """The sound's own rendition (a chunked transcode's), which every rung names in the master playlist."""
+    upsert_asset(session, video_id, "audio", layout.AUDIO, key=layout.rung_playlist(video_id, take, layout.AUDIO),
+                 width=None, height=None, bitrate=bandwidth.peak, average_bitrate=bandwidth.average,
+                 codecs=AUDIO_CODEC, complete=True)
+
+
+def upsert_variant(session: Session, video_id: str, take: str, rung: Rung, has_audio: bool, bandwidth: Bandwidth,
+                   complete: bool) -> None:
+    """A rung's row: its playlist's key, size, rates and codecs (the sound's too, muxed in or its own rendition)."""
+    upsert_asset(session, video_id, "variant", rung.name, key=layout.rung_playlist(video_id, take, rung.name),
+                 width=rung.width, height=rung.height, bitrate=bandwidth.peak, average_bitrate=bandwidth.average,
+                 frame_rate=float(rung.fps), codecs=codecs_of(rung, has_audio), complete=complete)
+
+
+def upsert_asset(session: Session, video_id: str, kind: str, rung: str, **values: Any) -> None:
     asset = session.scalars(select(MediaAsset).where(
         MediaAsset.video_id == video_id, MediaAsset.kind == kind, MediaAsset.rung == rung)).first()
     if asset is None:
@@ -321,6 +415,8 @@ def retry_video(db: Database, queue: Queue, video_id: str, force: bool = False) 
                                          video_id, request_id)
         if message is None:  # someone else changed it since it was read
             raise Refusal(409, "Cannot retry: the video changed while being retried; look at it again.")
+        # A new plan: the last one's chunks still in the queue find no part to work on.
+        session.execute(delete(TranscodePart).where(TranscodePart.video_id == video_id))
     outbox.relay_after_commit(db, queue, message.id)
     return video
 
@@ -356,7 +452,7 @@ def redrive_dead_letters(db: Database, queue: Queue, ids: list[str] | None = Non
     letters = [d for d in queue.dead_letters(10_000) if ids is None or d.id in ids]
     video_ids = [video_id for d in letters if (video_id := _video_of(d.body)) is not None]
     if video_ids:
-        _settle(db, Video.retry(video_ids))  # the redriven message is their job (and carries its request id)
+        settle(db, Video.retry(video_ids))  # the redriven message is their job (and carries its request id)
     return queue.redrive(ids)
 
 
@@ -373,5 +469,7 @@ def fail_dead_lettered(db: Database, queue: Queue) -> int:
             if video is not None and video.status in WORKABLE and (video.queued_at or settled) <= settled:
                 reason = (f"Processing failed {letter.receive_count} times"
                           + (f"; last error: {letter.error}" if letter.error else " (the worker stopped)"))
-                failed += rows_matched(session.execute(Video.fail(video.id, reason).where(Video.status.in_(WORKABLE))))
+                if rows_matched(session.execute(Video.fail(video.id, reason).where(Video.status.in_(WORKABLE)))):
+                    failed += 1
+                    record_event(session, video, EventType.VIDEO_FAILED)
     return failed

@@ -17,6 +17,7 @@ from videoforge.db import Database
 from videoforge.modules.processor import scaling
 from videoforge.modules.processor.service import JobContext, fail_dead_lettered, handle_message
 from videoforge.ports.queue import Message, Queue, get_queue
+from videoforge.webhooks.delivery import Dispatcher
 
 log = logging.getLogger("videoforge.worker")
 
@@ -96,7 +97,6 @@ class Worker:
         self.app = app
         self.queue = get_queue(app)
         self.db: Database = app.extensions["videoforge.db"]
-        self.context = JobContext(db=self.db, queue=self.queue, storage=get_storage(app), config=dict(cfg))
         self.burst, self.in_process = burst, in_process
         self.minimum = int(cfg["WORKER_MIN"]) if in_process else max(1, int(concurrency or cfg["WORKER_CONCURRENCY"]))
         self.maximum = int(cfg["WORKER_MAX"]) if in_process else self.minimum
@@ -107,6 +107,8 @@ class Worker:
         self.slots: list[Slot] = []
         self.outcomes: list[str] = []
         self.id = scaling.new_worker_id("pool" if in_process else "worker")
+        self.context = JobContext(db=self.db, queue=self.queue, storage=get_storage(app), config=dict(cfg),
+                                  worker=self.id)
         self.metrics = scaling.CloudWatchPublisher.from_config(dict(cfg), self.queue)
         self._numbers = 0
         self._signals = 0
@@ -119,6 +121,8 @@ class Worker:
         log.info("worker %s starting: %d slot(s)%s", self.id, self.minimum, ", burst" if self.burst else "")
         for _ in range(self.minimum):
             self._add_slot()
+        webhooks = Dispatcher(self.db, dict(self.app.config), self.stopping)  # deliveries go where jobs run
+        webhooks.start()
         last = {"beat": 0.0, "scale": time.monotonic(), "metrics": 0.0, "housekeeping": 0.0}
         try:
             while any(s.is_alive() for s in self.slots) or (self.in_process and not self.stopping.is_set()):
@@ -134,6 +138,7 @@ class Worker:
             self.stopping.set()
             for slot in self.slots:
                 slot.join()
+            webhooks.join(float(self.app.config["WEBHOOK_TIMEOUT"]) + 1)
             self._safely(scaling.forget, self.db, self.id)
             log.info("worker %s stopped", self.id)
         return self.outcomes

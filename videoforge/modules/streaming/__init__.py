@@ -7,6 +7,9 @@ Access rules, each with one home:
 - A playback token (`tokens.py`) binds the video id, the video's `access_epoch` and an expiry. The gallery bumps the
   epoch on every change of visibility, so playlist links handed out before stop at once (404); deleting the row
   ends them too. Fresh links come from the playback info.
+- A password video (`unlock.py`) gives its playback info to its owner, the admins, and viewers holding an unlock
+  token, got by giving its password (throttled); anyone else gets a 403 naming the password. Its playlists need the
+  playback token that info hands out, and a new password revokes both kinds of token at once.
 - Media (segments, init segments, poster, sprites) is fetched with a grant from the delivery port
   (`ports/delivery`): one signature for the video's whole prefix where the delivery can (CloudFront's custom
   policy, the local store's prefix HMAC), one presign per URL on plain S3. A grant cannot be recalled: it outlives a

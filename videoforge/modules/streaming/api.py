@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, after_this_request, current_app
+from flask import Response, after_this_request, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from videoforge.db import get_session
 from videoforge.identity import current_user
-from videoforge.modules.streaming import service
-from videoforge.modules.streaming.schemas import PlaybackSchema, PlaylistQuerySchema
+from videoforge.modules.streaming import service, unlock
+from videoforge.modules.streaming.schemas import (
+    PlaybackQuerySchema,
+    PlaybackSchema,
+    PlaylistQuerySchema,
+    UnlockedSchema,
+    UnlockSchema,
+)
 from videoforge.ports.delivery import MediaGrant, get_delivery
 from videoforge.ports.storage import get_storage
 from videoforge.urls import public_url
@@ -68,14 +74,29 @@ def _playlist_response(text: str, growing: bool, content_type: str = HLS_TYPE, f
 
 @blp.route("/videos/<video_id>")
 class PlaybackInfo(MethodView):
+    @blp.arguments(PlaybackQuerySchema, location="query")
     @blp.response(200, PlaybackSchema)
+    @blp.alt_response(403, description="A password video not unlocked (errors name `password`)")
     @blp.alt_response(404, description="No such video, or not yours to watch")
-    def get(self, video_id: str):
+    def get(self, args, video_id: str):
         """Playback info: status, signed poster, playlist and thumbnail URLs, renditions."""
         info, grant = service.playback_info(get_session(), get_delivery(current_app), current_app.config,
-                                            public_url(), video_id, current_user(required=False))
+                                            public_url(), video_id, current_user(required=False), args["unlock"])
         _send_cookies(grant)
         return info
+
+
+@blp.route("/videos/<video_id>/unlock")
+class Unlock(MethodView):
+    @blp.arguments(UnlockSchema)
+    @blp.response(200, UnlockedSchema)
+    @blp.alt_response(403, description="Wrong password")
+    @blp.alt_response(404, description="No such video")
+    @blp.alt_response(409, description="The video needs no password")
+    @blp.alt_response(429, description="Too many wrong passwords for this video or from this client; see Retry-After")
+    def post(self, data, video_id: str):
+        """Give a password video's password: an unlock token for its playback info"""
+        return unlock.unlock(get_session(), current_app.config, video_id, data["password"], request.remote_addr)
 
 
 @blp.route("/videos/<video_id>/master.m3u8")
@@ -89,7 +110,8 @@ class MasterPlaylist(MethodView):
         rungs = service.rungs_to_play(video)
         text = service.master_playlist(rungs, lambda name: f"{name}/index.m3u8?token={token}",
                                        service.subtitle_tracks(video),
-                                       lambda caption_id: f"captions/{caption_id}/index.m3u8?token={token}")
+                                       lambda caption_id: f"captions/{caption_id}/index.m3u8?token={token}",
+                                       service.audio_of(video))
         # Never kept: the master lists caption tracks too, which the owner may add or remove at any moment.
         return _playlist_response(text, growing=not all(r.complete for r in rungs), fresh=True)
 
@@ -114,7 +136,7 @@ class VariantPlaylist(MethodView):
     def get(self, args, video_id: str, rung: str):
         """One rung's playlist, every segment URL signed with a short expiry."""
         video, _ = _video_for_player(video_id, args["token"])
-        found = service.rung_named(service.rungs_to_play(video), rung)
+        found = service.rendition_to_play(video, rung)
         text = _stored_text(found.key, found.version, cacheable=found.complete)
         return _playlist_response(service.signed_variant(text, found.key, _grant(video).url),
                                   growing=not found.complete)

@@ -39,3 +39,19 @@ class PlaybackSchema(Schema):
 class PlaylistQuerySchema(Schema):
     token = fields.String(load_default=None, validate=validate.Length(max=MAX_LENGTH),
                           metadata={"description": "Playback token from the playback info"})
+
+
+class PlaybackQuerySchema(Schema):
+    unlock = fields.String(load_default=None, validate=validate.Length(max=MAX_LENGTH), metadata={
+        "description": "A password video's unlock token (POST .../unlock); its owner and admins need none"})
+
+
+class UnlockSchema(Schema):
+    # Bounded here only against abuse; passwords.MAX_LENGTH (256) decides, and a longer one is simply wrong.
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class UnlockedSchema(Schema):
+    unlock_token = fields.String(metadata={
+        "description": "Pass as `unlock` to the playback info; ends with expires_in, or at once on a new password"})
+    expires_in = fields.Integer(metadata={"description": "Seconds the unlock token stays valid (unless revoked)"})

@@ -40,14 +40,41 @@ class Rendition:
     frame_rate: float | None = None
 
 
-def watchable_video(session: Session, video_id: str, viewer: User | None) -> Video:
-    """The video if the viewer may watch it (Video.visible_to); NoSuchVideo otherwise, so private ones never leak."""
-    if not _ID.match(video_id or ""):
+class PasswordRequired(Refusal):
+    """A password video this viewer has not unlocked: 403 naming the `password` field, so a player asks for it."""
+
+    code = 403
+    description = "This video is password-protected: unlock it with its password to watch it."
+
+    def __init__(self) -> None:
+        super().__init__(errors={"password": ["Give this video's password to watch it."]})
+
+
+def watchable_video(session: Session, video_id: str, viewer: User | None,
+                    unlocked: Callable[[Video], bool] = lambda video: False) -> Video:
+    """The video if the viewer may watch it (Video.visible_to), or a password video they `unlocked`;
+    PasswordRequired for a password video they did not; NoSuchVideo otherwise, so private ones never leak."""
+    video = find_video(session, video_id)
+    if video is None:
         raise NoSuchVideo()
-    video = session.get(Video, video_id)
-    if video is None or not video.visible_to(viewer):
-        raise NoSuchVideo()
-    return video
+    if video.visible_to(viewer):
+        return video
+    if video.locked_for(viewer):
+        if unlocked(video):
+            return video
+        raise PasswordRequired()
+    raise NoSuchVideo()
+
+
+def find_video(session: Session, video_id: str) -> Video | None:
+    """The video by its id, whoever asks; None when there is none (or the id could not be one)."""
+    return session.get(Video, video_id) if _ID.match(video_id or "") else None
+
+
+def unlocked_by(config: Mapping[str, Any], token: str | None) -> Callable[[Video], bool]:
+    """Whether `token` unlocks a video: an unlock token (unlock.py) of that video at its current access epoch."""
+    return lambda video: tokens.check(config["SECRET_KEY"], video.id, video.access_epoch, token,
+                                      purpose=tokens.UNLOCK)
 
 
 def video_for_player(session: Session, config: Mapping[str, Any], video_id: str, token: str | None,
@@ -70,12 +97,14 @@ def playback_token(config: Mapping[str, Any], video: Video) -> str:
 
 
 def playback_info(session: Session, delivery: Delivery, config: Mapping[str, Any], base_url: str, video_id: str,
-                  viewer: User | None) -> tuple[dict[str, Any], MediaGrant | None]:
+                  viewer: User | None, unlock: str | None = None) -> tuple[dict[str, Any], MediaGrant | None]:
     """What a player needs (PlaybackSchema): status, signed poster, playlist and thumbnail URLs, renditions; and
     the media grant behind the poster URL (its cookies go with the answer), None when nothing is playable.
 
-    A failed video answers its status and error, and no link to anything it left behind."""
-    video = watchable_video(session, video_id, viewer)
+    A failed video answers its status and error, and no link to anything it left behind. A password video answers
+    only its owner, the admins and viewers with its `unlock` token; the playback token in its links is then what
+    its playlists ask for."""
+    video = watchable_video(session, video_id, viewer, unlocked_by(config, unlock))
     playable = video.playable
     token = playback_token(config, video)
     grant = media_grant(delivery, config, video) if playable else None
@@ -135,6 +164,20 @@ def renditions(video: Video) -> list[Rendition]:
     return sorted(found, key=lambda r: (r.bandwidth or 0, r.height or 0))
 
 
+AUDIO_GROUP = "audio"
+AUDIO_RENDITION = "audio"
+"""A chunked transcode's sound: one rendition for the whole video, which every rung names (processor/chunked.py)."""
+
+
+def audio_of(video: Video) -> Rendition | None:
+    """The video's own audio rendition, if its sound is one (else the sound is muxed into every rung)."""
+    asset = asset_of(video, "audio")
+    if asset is None:
+        return None
+    return Rendition(AUDIO_RENDITION, None, None, asset.bitrate, asset.codecs, asset.complete, asset.key,
+                     version_of(asset), asset.average_bitrate)
+
+
 def asset_of(video: Video, kind: str) -> MediaAsset | None:
     """A single asset (poster, storyboard, thumbnails) if the processor made it."""
     return next((a for a in video.assets if a.kind == kind), None)
@@ -152,19 +195,25 @@ def segment_url_expiry(duration: float | None, ceiling: int, margin: int) -> int
 
 
 def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str],
-                    subtitles: Sequence[Caption] = (), subtitle_url: Callable[[str], str] | None = None) -> str:
+                    subtitles: Sequence[Caption] = (), subtitle_url: Callable[[str], str] | None = None,
+                    audio: Rendition | None = None) -> str:
     """The master playlist of the published rungs, lowest first; rungs still growing join as they appear; each ready
-    caption track a SUBTITLES rendition of the group every rung names.
+    caption track a SUBTITLES rendition of the group every rung names; the audio rendition, if the sound is its own,
+    the one member of the AUDIO group every rung names (each rung's BANDWIDTH then counts it too, RFC 8216 4.3.4.2).
 
     The only master there is: the processor stores none, so this one lists exactly the rungs and tracks served,
     each URL carrying the viewer's token."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if subtitles and subtitle_url is not None:
         lines += subtitle_media(subtitles, subtitle_url)
+    if audio is not None:
+        lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="Main",DEFAULT=YES,AUTOSELECT=YES,'
+                     f'CHANNELS="2",URI="{variant_url(audio.name)}"')
+    sound, sound_average = (audio.bandwidth or 0, audio.average_bandwidth or 0) if audio else (0, 0)
     for rung in rungs:
-        attrs = [f"BANDWIDTH={rung.bandwidth or 1}"]
+        attrs = [f"BANDWIDTH={(rung.bandwidth or 1) + sound}"]
         if rung.average_bandwidth:
-            attrs.append(f"AVERAGE-BANDWIDTH={rung.average_bandwidth}")
+            attrs.append(f"AVERAGE-BANDWIDTH={rung.average_bandwidth + sound_average}")
         if rung.width and rung.height:
             attrs.append(f"RESOLUTION={rung.width}x{rung.height}")
         if rung.codecs:
@@ -172,6 +221,8 @@ def master_playlist(rungs: list[Rendition], variant_url: Callable[[str], str],
         if rung.frame_rate:
             attrs.append(f"FRAME-RATE={rung.frame_rate:.3f}")
         attrs.append(f'NAME="{rung.name}"')
+        if audio is not None:
+            attrs.append(f'AUDIO="{AUDIO_GROUP}"')
         if subtitles and subtitle_url is not None:
             attrs.append(f'SUBTITLES="{SUBTITLES_GROUP}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
@@ -248,9 +299,15 @@ def signed_thumbnails(text: str, key: str, url: Callable[[str], str]) -> str:
     return sign_vtt(text, lambda uri: url(layout.beside(key, uri)))
 
 
+def rendition_to_play(video: Video, name: str) -> Rendition:
+    """One published rung (or the audio rendition) of a playable video by name, or a 404."""
+    audio = audio_of(video)
+    return rung_named(rungs_to_play(video) + ([audio] if audio else []), name)
+
+
 def rung_named(rungs: list[Rendition], name: str) -> Rendition:
     """One published rung by name, or a 404."""
-    if _RUNG.match(name or ""):
+    if _RUNG.match(name or "") or name == AUDIO_RENDITION:
         for rung in rungs:
             if rung.name == name:
                 return rung

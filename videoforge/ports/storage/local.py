@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from videoforge.disposition import attachment
 from videoforge.ports.storage import (
     InvalidParts,
     NoSuchUpload,
@@ -136,9 +137,12 @@ class LocalStorage:
         url = self._url(key, self.signer.query("PUT", key, expires_in, size=size))
         return PresignedPut(url=url, headers={"Content-Type": content_type})
 
-    def presign_get(self, key: str, expires_in: int) -> str:
+    def presign_get(self, key: str, expires_in: int, download_as: str | None = None) -> str:
         check_key(key)
-        return self._url(key, self.signer.query("GET", key, expires_in))
+        if download_as is None:
+            return self._url(key, self.signer.query("GET", key, expires_in))
+        # The header is signed with the URL: nobody can make the store answer another one.
+        return self._url(key, self.signer.query("GET", key, expires_in, disposition=attachment(download_as)))
 
     def presign_prefix(self, prefix: str, expires_in: int) -> Callable[[str], str]:
         # One signature for every object under the prefix: each URL is the key plus the same query string.

@@ -48,11 +48,13 @@ def _verified(storage: LocalStorage, method: str, key: str) -> dict[str, str]:
 def get_object(key: str) -> Response:
     """Serve an object (HEAD too); Range requests get 206 with Content-Range, streamed from disk."""
     storage = _local()
-    _verified(storage, "GET", key)
+    params = _verified(storage, "GET", key)
     path = storage.path_of(key)
     if not path.is_file():
         abort(404, message="No such object.")
     response = send_file(path, mimetype=content_type_of(key), conditional=True, etag=False, max_age=None)
+    if "disposition" in params:  # signed with the URL (a download), made by videoforge.disposition
+        response.headers["Content-Disposition"] = params["disposition"]
     remaining = int(request.args["expires"]) - int(time.time())
     response.headers["Cache-Control"] = f"private, max-age={max(0, min(remaining, CACHE_CAP))}"
     return response

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from videoforge.disposition import attachment
 from videoforge.ports.storage import (
     InvalidParts,
     NoSuchUpload,
@@ -174,8 +175,12 @@ class S3Storage:
         url = self.presigner.presign("PUT", self.bucket, key, expires_in, content_length=size)
         return PresignedPut(url=url, headers={"Content-Type": content_type})
 
-    def presign_get(self, key: str, expires_in: int) -> str:
-        return self.presigner.presign("GET", self.bucket, key, expires_in)
+    def presign_get(self, key: str, expires_in: int, download_as: str | None = None) -> str:
+        if download_as is None:
+            return self.presigner.presign("GET", self.bucket, key, expires_in)
+        # S3 answers with the signed response-content-disposition as the object's Content-Disposition.
+        return self.presigner.presign("GET", self.bucket, key, expires_in,
+                                      params={"response-content-disposition": attachment(download_as)})
 
     def presign_prefix(self, prefix: str, expires_in: int) -> Callable[[str], str]:
         # S3 has no prefix-scoped signature: each URL is presigned on its own (a CDN in front signs once).

@@ -1,7 +1,9 @@
 """HMAC-signed, expiring URLs for the local object store: each signature binds method, key, expiry and limits.
 
 A signature names one object, or (GETs only) a prefix: `prefix=processed/<video>/` signs every object under it
-with one query string, so a whole playlist shares one signature, as a CDN's wildcard policy does.
+with one query string, so a whole playlist shares one signature, as a CDN's wildcard policy does. A GET may also
+sign the Content-Disposition it is answered with (`disposition`, a download's file name), as S3's
+`response-content-disposition` does.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from urllib.parse import quote, urlencode
 EXPIRES = "expires"
 SIGNATURE = "sig"
 # Every parameter a signature may carry; all present ones are signed, so none can be added or dropped.
-SIGNED_PARAMS = ("size", "upload", "part", "prefix")
+SIGNED_PARAMS = ("size", "upload", "part", "prefix", "disposition")
 PREFIX = "prefix"
 
 
