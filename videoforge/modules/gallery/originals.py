@@ -42,6 +42,7 @@ from videoforge.modules.gallery.service import (
     part_size_for,
     present,
     received_so_far,
+    remove_in_batches,
     upload_plan,
     video_for_change,
     video_for_viewer,
@@ -202,14 +203,6 @@ def cancel_replacement(session: Session, storage: Storage, user: User, video_id:
 def cleanup_stale_replacements(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100) -> int:
     """Remove replacing uploads started longer ago than the TTL and never confirmed, with their bytes."""
     cutoff = utcnow() - timedelta(seconds=ttl_seconds)
-    removed = 0
-    while True:
-        with db.session() as session:
-            stale = session.scalars(select(SourceReplacement).where(SourceReplacement.created_at < cutoff)
-                                    .order_by(SourceReplacement.created_at).limit(batch)).all()
-            for replacement in stale:
-                _discard(storage, replacement)
-                session.delete(replacement)
-        removed += len(stale)
-        if len(stale) < batch:
-            return removed
+    return remove_in_batches(db, select(SourceReplacement).where(SourceReplacement.created_at < cutoff)
+                             .order_by(SourceReplacement.created_at),
+                             lambda replacement: _discard(storage, replacement), batch)

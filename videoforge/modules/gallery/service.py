@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -335,17 +335,22 @@ def update_video(session: Session, config: dict[str, Any], video: Video, changes
 def cleanup_stale_uploads(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100) -> int:
     """Remove videos left in awaiting_upload longer than the TTL, with their objects and multipart uploads."""
     cutoff = utcnow() - timedelta(seconds=ttl_seconds)
+    return remove_in_batches(db, select(Video).where(Video.status == Status.AWAITING_UPLOAD, Video.created_at < cutoff)
+                             .order_by(Video.created_at), lambda video: remove_objects(storage, video), batch)
+
+
+def remove_in_batches(db: Database, stale: Select[Any], discard: Callable[[Any], None], batch: int) -> int:
+    """Delete the rows `stale` selects, `batch` per transaction, calling `discard` on each first (its objects in
+    storage); how many went. A crash mid-way leaves the rest for the next run."""
     removed = 0
     while True:
         with db.session() as session:
-            stale = session.scalars(select(Video).where(Video.status == Status.AWAITING_UPLOAD,
-                                                        Video.created_at < cutoff)
-                                    .order_by(Video.created_at).limit(batch)).all()
-            for video in stale:
-                remove_objects(storage, video)
-                session.delete(video)
-        removed += len(stale)
-        if len(stale) < batch:
+            rows = session.scalars(stale.limit(batch)).all()
+            for row in rows:
+                discard(row)
+                session.delete(row)
+        removed += len(rows)
+        if len(rows) < batch:
             return removed
 
 
