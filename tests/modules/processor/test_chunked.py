@@ -181,6 +181,8 @@ def test_a_chunk_of_an_abandoned_video_stops_and_is_dropped(app, long_clip):
     video_id = queue_video(app, long_clip)
     messages = get_queue(app).receive(max_messages=1)
     assert service.handle_message(job_for(app), messages[0]) == "done"  # the plan: three chunk jobs queued
+    hidden = app.test_client().get(f"/api/gallery/videos/{video_id}")  # a stranger, the video still private
+    assert hidden.status_code == 404 and "chunks" not in hidden.get_json()
     with app.extensions["videoforge.db"].session() as session:
         session.get(Video, video_id).visibility = "public"
     shown = app.test_client().get(f"/api/gallery/videos/{video_id}").get_json()

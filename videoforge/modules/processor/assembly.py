@@ -35,10 +35,6 @@ from videoforge.modules.processor.service import (
     upsert_variant,
 )
 
-AUDIO = layout.AUDIO
-EXTRAS = EXTRAS_PART
-"""The part the planning job does itself: the audio rendition, the poster and the storyboard."""
-
 
 class PartAbandoned(Exception):
     """The part is no longer wanted: its video was deleted, failed or cancelled, or planned again (a new take)."""
@@ -106,8 +102,8 @@ def record_audio(ctx: JobContext, assembly: Assembly, segments: Sequence[Segment
     waited for it: a master playlist without its audio group would play them silent)."""
     with ctx.db.session() as session:
         hold(session, assembly.video_id)
-        extras = part_of(session, assembly, EXTRAS)
-        extras.segments = {AUDIO: [[s.sequence, s.uri, s.duration, s.size] for s in segments]}
+        extras = part_of(session, assembly, EXTRAS_PART)
+        extras.segments = {layout.AUDIO: [[s.sequence, s.uri, s.duration, s.size] for s in segments]}
         session.flush()
         if not assembly.swap:
             upsert_audio(session, assembly.video_id, assembly.take, Bandwidth.of(segments))
@@ -120,7 +116,7 @@ def complete_part(ctx: JobContext, assembly: Assembly, number: int) -> bool:
         hold(session, assembly.video_id)
         part = part_of(session, assembly, number)
         part.status, part.progress, part.error = PartStatus.DONE, 100.0, None
-        if number == EXTRAS and not assembly.swap:  # the poster and storyboard are shown from now on
+        if number == EXTRAS_PART and not assembly.swap:  # the poster and storyboard are shown from now on
             for kind, key in layout.artwork(assembly.video_id, assembly.take).items():
                 upsert_asset(session, assembly.video_id, kind, "", key=key, width=None, height=None, complete=True)
         session.flush()
@@ -129,8 +125,8 @@ def complete_part(ctx: JobContext, assembly: Assembly, number: int) -> bool:
         if not finished or any(p.status != PartStatus.DONE for p in parts):
             return False
         bandwidths = {rung.name: Bandwidth.of(segments) for rung, segments in listing(parts, assembly.rungs).items()}
-        extras = next(p for p in parts if p.number == EXTRAS)
-        sound = [Segment(*item) for item in (extras.segments or {}).get(AUDIO, [])]
+        extras = next(p for p in parts if p.number == EXTRAS_PART)
+        sound = [Segment(*item) for item in (extras.segments or {}).get(layout.AUDIO, [])]
         done = finish_in(session, ctx.queue, ctx.config, assembly.video_id, assembly.take, list(assembly.rungs),
                          assembly.has_audio, bandwidths, layout.artwork(assembly.video_id, assembly.take),
                          audio=Bandwidth.of(sound) if sound else None)
@@ -148,7 +144,7 @@ def listing(parts: Sequence[TranscodePart], rungs: Sequence[Rung]) -> dict[Rung,
     """Each rung's playable segments: the chunks from the first, up to and including the first unfinished one."""
     found: dict[Rung, list[Segment]] = {rung: [] for rung in rungs}
     for part in parts:
-        if part.number == EXTRAS:
+        if part.number == EXTRAS_PART:
             continue
         for rung in rungs:
             found[rung] += [Segment(int(seq), str(uri), float(duration), int(size))
@@ -163,9 +159,10 @@ def publish(session: Session, ctx: JobContext, assembly: Assembly, only: str | N
     """Rewrite the rung playlists (`only` one) from the parts, VOD once every chunk is done, and record each rung
     that has segments (streaming lists it then). True when every chunk is done."""
     parts = parts_of(session, assembly) if parts is None else parts
-    chunks = [p for p in parts if p.number != EXTRAS]
+    chunks = [p for p in parts if p.number != EXTRAS_PART]
     complete = bool(chunks) and all(p.status == PartStatus.DONE for p in chunks)
-    sound_ready = not assembly.has_audio or any(AUDIO in (p.segments or {}) for p in parts if p.number == EXTRAS)
+    sound_ready = not assembly.has_audio or any(
+        layout.AUDIO in (p.segments or {}) for p in parts if p.number == EXTRAS_PART)
     show = sound_ready and not assembly.swap  # rungs join the master only once they can play with their sound
     inits = (chunks[0].inits or {}) if chunks else {}
     with tempfile.TemporaryDirectory(prefix="vf-playlist-") as scratch:
@@ -195,7 +192,7 @@ def report_progress(ctx: JobContext, assembly: Assembly, number: int, percent: f
         if not rows_matched(moved):
             raise PartAbandoned()
         chunks = (TranscodePart.video_id == assembly.video_id, TranscodePart.take == assembly.take,
-                  TranscodePart.number != EXTRAS)
+                  TranscodePart.number != EXTRAS_PART)
         weighted, total, done, count = session.execute(select(
             func.sum(TranscodePart.progress * TranscodePart.seconds), func.sum(TranscodePart.seconds),
             func.sum(case((TranscodePart.status == PartStatus.DONE, 1), else_=0)), func.count())

@@ -16,15 +16,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete
-
 from videoforge import layout, outbox
 from videoforge.lifecycle import PartStatus
 from videoforge.logs import request_id_var
-from videoforge.models import TranscodePart, Video
+from videoforge.models import EXTRAS_PART, TranscodePart, Video
 from videoforge.modules.processor.artwork import make_poster, make_storyboard
 from videoforge.modules.processor.assembly import (
-    EXTRAS,
     Assembly,
     PartAbandoned,
     complete_part,
@@ -58,15 +55,13 @@ from videoforge.modules.processor.service import (
     describe_error,
     download_source,
     fail_video,
-    retry_delay,
     settle,
+    transient_failure,
     upload_artwork,
 )
 from videoforge.ports.queue import Message
 
 log = logging.getLogger("videoforge.processor")
-
-AUDIO = layout.AUDIO
 
 
 # --- the plan ----------------------------------------------------------------------------------------------------
@@ -83,13 +78,12 @@ def plan_chunked(ctx: JobContext, video_id: str, take: str, work: Path, source_p
     encoder = {"rungs": [r.to_json() for r in rungs], "segment_seconds": segment_seconds,
                "preset": cfg.get("X264_PRESET", "veryfast"), "swap": swap}
     with ctx.db.session() as session:
-        hold(session, video_id)
-        session.execute(delete(TranscodePart).where(TranscodePart.video_id == video_id))
+        hold(session, video_id)  # the last plan's parts went with reset_outputs, in the job that called this
         for span in spans:
             session.add(TranscodePart(video_id=video_id, take=take, number=span.number, start_frame=span.start_frame,
                                       end_frame=span.end_frame, first_segment=span.first_segment, start=span.start,
                                       seconds=span.seconds(info.duration), segments={}, inits={}))
-        session.add(TranscodePart(video_id=video_id, take=take, number=EXTRAS, status=PartStatus.PROCESSING,
+        session.add(TranscodePart(video_id=video_id, take=take, number=EXTRAS_PART, status=PartStatus.PROCESSING,
                                   worker=ctx.worker or None, attempts=1, segments={}, inits={}))
         jobs = [outbox.write(session, ctx.queue, outbox.chunk_message(
             video_id, take, {"chunk": span.to_json(), **encoder}, request_id_var.get())).id for span in spans]
@@ -102,24 +96,24 @@ def plan_chunked(ctx: JobContext, video_id: str, take: str, work: Path, source_p
                                                  segment_seconds))
     check_cancelled(ctx)
     make_artwork(ctx, assembly, source_path, info, work / "artwork", limits)
-    complete_part(ctx, assembly, EXTRAS)
+    complete_part(ctx, assembly, EXTRAS_PART)
 
 
 def encode_audio(ctx: JobContext, assembly: Assembly, source_path: Path, info: SourceInfo, out: Path,
                  limits: Limits, segment_seconds: int) -> list[Segment]:
     """Encode (or copy) the sound for the whole video as the `audio` rendition and upload it; its segments."""
-    cmd = build_audio_command(source_path, out, info, assembly.rungs[0].audio_kbps, segment_seconds, name=AUDIO)
-    run_ladder(cmd, out, info.duration, [AUDIO], stall_seconds=float(ctx.config.get("STALL_SECONDS", 120)),
+    cmd = build_audio_command(source_path, out, info, assembly.rungs[0].audio_kbps, segment_seconds, name=layout.AUDIO)
+    run_ladder(cmd, out, info.duration, [layout.AUDIO], stall_seconds=float(ctx.config.get("STALL_SECONDS", 120)),
                limits=limits)
-    folder = out / AUDIO
+    folder = out / layout.AUDIO
     listed = parse_variant((folder / PLAYLIST_NAME).read_text())
     segments = [Segment(s.sequence, s.uri, s.duration, (folder / s.uri).stat().st_size) for s in listed.segments]
     for name in ([listed.init_uri] if listed.init_uri else []) + [s.uri for s in segments]:
-        ctx.storage.upload_file(layout.rung_file(assembly.video_id, assembly.take, AUDIO, name), str(folder / name),
-                                content_type_of(name))
+        ctx.storage.upload_file(layout.rung_file(assembly.video_id, assembly.take, layout.AUDIO, name),
+                                str(folder / name), content_type_of(name))
     playlist = folder / "published.m3u8"
     playlist.write_text(variant_playlist(segments, listed.init_uri, complete=True))
-    key = layout.rung_playlist(assembly.video_id, assembly.take, AUDIO)
+    key = layout.rung_playlist(assembly.video_id, assembly.take, layout.AUDIO)
     ctx.storage.upload_file(key, str(playlist), content_type_of(key))
     return segments
 
@@ -251,7 +245,6 @@ class ChunkPublisher(Publisher):
                 self.init_uri[rung] = ready.init_path.name
             init_uri = self.init_uri[rung]
         self._upload(layout.rung_file(self.video_id, self.take, rung, ready.segment.uri), ready.path)
-        self.segments[rung].append(ready.segment)
         record_segment(self.ctx, self.assembly, self.span.number, rung, ready.segment, init_uri)
 
     def finish(self) -> dict[str, Bandwidth]:
@@ -272,20 +265,14 @@ def _set_part(ctx: JobContext, assembly: Assembly, number: int, status: str, err
 
 def _chunk_failure(ctx: JobContext, message: Message, assembly: Assembly, span: ChunkSpan, exc: Exception,
                    extra: dict[str, Any]) -> Outcome:
-    reason = describe_error(exc)
-    attempts, most = message.receive_count, ctx.queue.max_receives
+    """The transcode's failure rule for one chunk: while it waits, the part is pending and the video processing."""
     where = f"chunk {span.number + 1} (from {_clock(span.start)})"
-    if attempts >= most:
-        log.error("%s: giving up after %d attempts: %s", where, attempts, reason, extra=extra)
-        fail_video(ctx.db, assembly.video_id, f"Processing {where} failed {attempts} times; last error: {reason}")
-        ctx.queue.release(message, error=reason)
-        return Outcome.DEAD
-    delay = retry_delay(int(ctx.config.get("RETRY_BACKOFF_SECONDS", 30)), attempts)
-    log.warning("%s: attempt %d of %d failed, retrying in %d s: %s", where, attempts, most, delay, reason, extra=extra)
-    _set_part(ctx, assembly, span.number, PartStatus.PENDING, reason)
-    settle(ctx.db, Video.report_progress(assembly.video_id, f"{where}: retrying"[:40]))
-    ctx.queue.release(message, delay=delay, error=reason)
-    return Outcome.RETRY
+
+    def wait(reason: str) -> None:
+        _set_part(ctx, assembly, span.number, PartStatus.PENDING, reason)
+        settle(ctx.db, Video.report_progress(assembly.video_id, f"{where}: retrying"[:40]))
+
+    return transient_failure(ctx, message, assembly.video_id, exc, extra, what=where, on_retry=wait)
 
 
 def _clock(seconds: float) -> str:

@@ -4,7 +4,7 @@ A chunk is a run of whole segments. Its bounds are frames at the ladder's frame 
 frame at or after its first segment's start time (where the unchunked ladder forces a keyframe too), so every rung
 starts the chunk on a keyframe, and the frames of all chunks together are exactly the frames of the whole video.
 
-How the pieces meet (measured with ffprobe on ffmpeg 5.1, tests/modules/processor/test_chunking.py):
+How the pieces meet (measured with ffprobe on ffmpeg 5.1, tests/modules/processor/test_chunked.py):
 - the source is sought a quarter of a frame early (`-ss`), so a source frame whose stored time was rounded down
   (a 1 ms time base) is not dropped; the fps filter then rounds it onto the chunk's first output frame;
 - `-frames:v` takes exactly the chunk's frames; the output times are moved to the chunk's place on the whole timeline

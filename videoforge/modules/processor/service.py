@@ -120,7 +120,7 @@ def handle_message(ctx: JobContext, message: Message) -> Outcome:
             ctx.queue.release(message)
             return Outcome.RELEASED
         except Exception as exc:  # noqa: BLE001 - every other failure is worth another try
-            return _transient_failure(ctx, message, video_id, exc, extra)
+            return transient_failure(ctx, message, video_id, exc, extra)
         ctx.queue.delete(message)
         log.info("transcode done in %.1f s", time.monotonic() - started, extra=extra)
         return Outcome.DONE
@@ -128,20 +128,28 @@ def handle_message(ctx: JobContext, message: Message) -> Outcome:
         request_id_var.reset(token)
 
 
-def _transient_failure(ctx: JobContext, message: Message, video_id: str, exc: Exception,
-                       extra: dict[str, Any]) -> Outcome:
+def transient_failure(ctx: JobContext, message: Message, video_id: str, exc: Exception, extra: dict[str, Any],
+                      what: str = "", on_retry: Callable[[str], None] | None = None) -> Outcome:
+    """Another try after a back-off, or, out of receives, the video failed saying why: one rule for the transcode
+    job and for each chunk of one. `what` names the part that failed ("": the whole transcode); `on_retry(reason)`
+    records the wait (by default the video goes back to queued)."""
     reason = describe_error(exc)
     attempts, most = message.receive_count, ctx.queue.max_receives
+    where = f"{what}: " if what else ""
     if attempts >= most:
         # SQS dead-letters silently on the next receive, so the video learns its fate here, in both backends.
-        log.error("giving up after %d attempts: %s", attempts, reason, extra=extra)
-        fail_video(ctx.db, video_id, f"Processing failed {attempts} times; last error: {reason}")
+        log.error("%sgiving up after %d attempts: %s", where, attempts, reason, extra=extra)
+        subject = f"Processing {what}" if what else "Processing"
+        fail_video(ctx.db, video_id, f"{subject} failed {attempts} times; last error: {reason}")
         ctx.queue.release(message, error=reason)
         return Outcome.DEAD
     delay = retry_delay(int(ctx.config.get("RETRY_BACKOFF_SECONDS", 30)), attempts)
-    log.warning("attempt %d of %d failed, retrying in %d s: %s", attempts, most, delay, reason, extra=extra,
+    log.warning("%sattempt %d of %d failed, retrying in %d s: %s", where, attempts, most, delay, reason, extra=extra,
                 exc_info=not isinstance(exc, TranscodeFailed))
-    settle(ctx.db, Video.requeue(video_id, stage=f"retrying (attempt {attempts + 1} of {most})", error=reason))
+    if on_retry is not None:
+        on_retry(reason)
+    else:
+        settle(ctx.db, Video.requeue(video_id, stage=f"retrying (attempt {attempts + 1} of {most})", error=reason))
     ctx.queue.release(message, delay=delay, error=reason)
     return Outcome.RETRY
 

@@ -165,8 +165,8 @@ def renditions(video: Video) -> list[Rendition]:
 
 
 AUDIO_GROUP = "audio"
-AUDIO_RENDITION = "audio"
-"""A chunked transcode's sound: one rendition for the whole video, which every rung names (processor/chunked.py)."""
+"""The group of a chunked transcode's sound (layout.AUDIO, one rendition for the whole video), which every rung
+names (processor/chunked.py)."""
 
 
 def audio_of(video: Video) -> Rendition | None:
@@ -174,7 +174,7 @@ def audio_of(video: Video) -> Rendition | None:
     asset = asset_of(video, "audio")
     if asset is None:
         return None
-    return Rendition(AUDIO_RENDITION, None, None, asset.bitrate, asset.codecs, asset.complete, asset.key,
+    return Rendition(layout.AUDIO, None, None, asset.bitrate, asset.codecs, asset.complete, asset.key,
                      version_of(asset), asset.average_bitrate)
 
 
@@ -307,7 +307,7 @@ def rendition_to_play(video: Video, name: str) -> Rendition:
 
 def rung_named(rungs: list[Rendition], name: str) -> Rendition:
     """One published rung by name, or a 404."""
-    if _RUNG.match(name or "") or name == AUDIO_RENDITION:
+    if _RUNG.match(name or "") or name == layout.AUDIO:
         for rung in rungs:
             if rung.name == name:
                 return rung
