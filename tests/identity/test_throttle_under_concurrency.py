@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from tests.identity.conftest import PASSWORD, bearer, new_email
 from tests.live_server import serving
 from videoforge.models import SignInFailure
-from videoforge.modules.auth.throttle import network
+from videoforge.throttle import network
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -172,3 +172,27 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_is_the_one_counted(
 ])
 def test_an_ipv6_client_counts_as_its_64_since_it_may_hold_all_of_it(address, counted_as):
     assert network(address) == counted_as
+
+
+def test_a_burst_of_bad_api_keys_gets_at_most_the_limit_counted_and_the_rest_429(make_app):
+    """Refused keys count in the same concurrency-proof counter as sign-ins: 20 unknown keys at once from one address
+    leave at most API_KEY_MAX_FAILURES_PER_ADDRESS counted, every other answer a 429 with Retry-After."""
+    app = make_app(API_KEY_MAX_FAILURES_PER_ADDRESS=4)
+    unknown = {"Authorization": "Bearer vf_" + "A" * 43}
+
+    def get_me():
+        url = urlsplit(base)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        try:
+            conn.request("GET", "/api/auth/me", headers=unknown)
+            response = conn.getresponse()
+            return response.status, json.loads(response.read() or b"null"), dict(response.getheaders())
+        finally:
+            conn.close()
+
+    with serving(app) as base:
+        results = at_once([get_me for _ in range(20)])
+    codes = statuses(results)
+    assert set(codes) <= {401, 429} and codes.count(401) <= 4 and 429 in codes, codes
+    assert all(int(h["Retry-After"]) > 0 for status, _, h in results if status == 429)
+    assert failures_under(app, f"api-key:{network('127.0.0.1')}") == codes.count(401)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -30,11 +29,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from videoforge import throttle
 from videoforge.identity.verifier import InvalidToken
-from videoforge.models import ApiKey, SignInFailure, User
+from videoforge.models import ApiKey, User
 
 KEY_PREFIX = "vf_"
 SECRET_BYTES = 32
@@ -140,20 +140,11 @@ def note_refusal(session: Session, config: Mapping[str, Any], address: str | Non
 
     256 random bits cannot be guessed at any rate, so this is not what keeps keys safe: it slows a flood of bad keys
     and caps the rows it writes. Only refusals are counted, after the key was looked up, so a good key is never held
-    back by strangers failing at the same address. Counted by the auth module's throttle rule (an IPv6 /64 is one
-    place), in the same table; a race may count a few more than the limit, which costs nothing here.
+    back by strangers failing at the same address. Counted like every other secret (videoforge/throttle.py: an IPv6
+    /64 is one place, the limit holds under concurrency), in the same table.
     """
     most, window = int(config["API_KEY_MAX_FAILURES_PER_ADDRESS"]), int(config["API_KEY_FAILURE_WINDOW"])
     if most <= 0:
         return None
-    from videoforge.modules.auth.throttle import network  # the one home of "what failures are counted by"
-
-    key, since = f"api-key:{network(address)}", now - timedelta(seconds=window)
-    recent = session.scalars(select(SignInFailure.at).where(SignInFailure.key == key, SignInFailure.at > since)
-                             .order_by(SignInFailure.at.desc()).limit(most)).all()
-    if len(recent) >= most:
-        return max(1, math.ceil((recent[-1] - since).total_seconds()))
-    session.execute(delete(SignInFailure).where(SignInFailure.key == key, SignInFailure.at <= since))
-    session.add(SignInFailure(key=key, at=now))
-    session.commit()
-    return None
+    return throttle.attempt(session, config, [throttle.Limit(f"api-key:{throttle.network(address)}", most, window)],
+                            now).wait

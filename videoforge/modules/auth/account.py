@@ -27,6 +27,7 @@ from videoforge.modules.auth.passwords import hash_password, password_matches, p
 from videoforge.modules.auth.service import Issuer, find_user, issue_tokens, normalize_email
 from videoforge.ports.mail import sender_of
 from videoforge.ports.storage import Storage
+from videoforge.throttle import Attempt, withdraw
 from videoforge.webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def reset_password(session: Session, config: Mapping[str, Any], mail: Mail, toke
     session.commit()
     if user.email:  # always, for an account a reset link reached
         # The owner proved they hold the mailbox: their own failures from here no longer hold them back.
-        throttle.withdraw(session, throttle.Attempt(), forget=throttle.pair_key(user.email, address))
+        withdraw(session, Attempt(), forget=throttle.pair_key(user.email, address))
         mail(messages.password_changed(sender_of(config), user.email))
 
 
@@ -212,7 +213,7 @@ def _link(session: Session, config: Mapping[str, Any], purposes: tuple[str, ...]
         raise Refusal(429, f"Too many tries; try again in {attempt.wait} seconds.",
                       headers={"Retry-After": str(attempt.wait)})
     row = links.find(session, purposes, token, now)
-    throttle.withdraw(session, attempt)
+    withdraw(session, attempt)
     return row
 
 
@@ -235,7 +236,7 @@ def _check_password(session: Session, config: Mapping[str, Any], user: User, pas
                       headers={"Retry-After": str(attempt.wait)})
     if not password_matches(user.password_hash, password):
         raise Refusal.field(400, field, WRONG_PASSWORD)
-    throttle.withdraw(session, attempt, forget=throttle.password_key(user.id))
+    withdraw(session, attempt, forget=throttle.password_key(user.id))
 
 
 def _check_new_password(config: Mapping[str, Any], user: User, password: str, field: str) -> None:

@@ -27,6 +27,7 @@ from videoforge.models import RefreshToken, User, utcnow
 from videoforge.modules.auth import throttle, totp
 from videoforge.modules.auth.passwords import hash_password, password_matches, password_problem
 from videoforge.sealing import SealBroken, keys_of
+from videoforge.throttle import withdraw
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -100,12 +101,12 @@ def sign_in(session: Session, config: Mapping[str, Any], issuer: Issuer, email: 
         raise Refusal(401, SIGN_IN_FAILED)
     if user.totp_enabled:
         if not code:
-            throttle.withdraw(session, attempt)  # the password was right: not a failure
+            withdraw(session, attempt)  # the password was right: not a failure
             raise Refusal(401, "Enter the code from your authenticator app.", {"mfa": "totp_required"})
         step = _checked(user, totp.check, user, code, keys_of(config), now)
         if step is None or not totp.claim(session, user, step):
             raise Refusal(401, "That authenticator code is not right.", {"code": "invalid"})
-    throttle.withdraw(session, attempt, forget=throttle.pair_key(email, address))
+    withdraw(session, attempt, forget=throttle.pair_key(email, address))
     throttle.remember(session, config, user.id, address, now)
     return issue_tokens(session, issuer, user, now=now)
 
@@ -202,7 +203,7 @@ def _check_code(session: Session, config: Mapping[str, Any], user: User, code: s
         raise _too_many(f"Too many wrong codes; try again in {attempt.wait} seconds.", attempt.wait)
     if not _checked(user, action, session, user, code, keys_of(config), now):
         raise Refusal.field(400, "code", "That authenticator code is not right.")
-    throttle.withdraw(session, attempt, forget=throttle.code_key(user.id))
+    withdraw(session, attempt, forget=throttle.code_key(user.id))
 
 
 _P = ParamSpec("_P")

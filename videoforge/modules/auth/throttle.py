@@ -1,10 +1,7 @@
 """Sign-in throttling that holds under concurrency, and that a stranger cannot turn against the account's owner.
 
-Counting. An attempt is recorded first, one row under each of its keys, and committed; then each key's attempts in
-its window are counted, everyone's committed ones included. Over a limit, the attempt is withdrawn and answered 429;
-otherwise it is checked, and stays counted as a failure unless it succeeds (then it is withdrawn too). However the
-requests interleave, the last admitted attempt to count saw every admitted one, so at most `limit` are checked per
-window. No lock, and no transaction that reads before it writes (SQLite in WAL fails such a writer at once).
+Counting is videoforge/throttle.py's (record first, then count: it holds under concurrency); this module says what
+the account's flows count and how much.
 
 Keys of a sign-in, for its password and its TOTP step alike:
 - account + address: AUTH_SIGNIN_MAX_FAILURES per AUTH_SIGNIN_FAILURE_WINDOW (5 per 15 min), one guesser at one place;
@@ -26,50 +23,17 @@ not. A limit of 0 is off.
 
 from __future__ import annotations
 
-import ipaddress
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from videoforge.db import rows_matched
-from videoforge.models import KnownAddress, SignInFailure
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `most` attempts under `key` within `window` seconds; recorded but not enforced unless `applies`."""
-
-    key: str
-    most: int
-    window: int
-    applies: bool = True
-
-
-@dataclass
-class Attempt:
-    """The rows that record one attempt; `wait` is set (seconds) when it was refused, and then they are gone."""
-
-    ids: list[int] = field(default_factory=list)
-    wait: int | None = None
-
-
-def network(address: str | None) -> str:
-    """What failures are counted by: the address, or for IPv6 its /64."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return (address or "unknown")[:64]
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip.exploded}/64", strict=False))
-    return str(ip)
+from videoforge.models import KnownAddress
+from videoforge.throttle import Attempt, Limit, attempt, network
 
 
 def pair_key(email: str, address: str | None) -> str:
@@ -84,13 +48,13 @@ def sign_in_attempt(session: Session, config: Mapping[str, Any], email: str, add
               Limit(f"address:{network(address)}", int(config["AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS"]), window),
               Limit(f"account:{email}", int(config["AUTH_SIGNIN_MAX_FAILURES_PER_ACCOUNT"]),
                     int(config["AUTH_SIGNIN_ACCOUNT_WINDOW"]), applies=not known)]
-    return _attempt(session, config, limits, now)
+    return attempt(session, config, limits, now)
 
 
 def code_attempt(session: Session, config: Mapping[str, Any], user_id: str, now: datetime) -> Attempt:
     """Record an attempt at a TOTP code made with a bearer token, and count it against the user's limit."""
     limit = Limit(code_key(user_id), int(config["AUTH_SIGNIN_MAX_FAILURES"]), int(config["AUTH_SIGNIN_FAILURE_WINDOW"]))
-    return _attempt(session, config, [limit], now)
+    return attempt(session, config, [limit], now)
 
 
 def code_key(user_id: str) -> str:
@@ -102,7 +66,7 @@ def password_attempt(session: Session, config: Mapping[str, Any], user_id: str, 
     account), so a stolen access token cannot guess it faster than sign-in could."""
     limit = Limit(password_key(user_id), int(config["AUTH_SIGNIN_MAX_FAILURES"]),
                   int(config["AUTH_SIGNIN_FAILURE_WINDOW"]))
-    return _attempt(session, config, [limit], now)
+    return attempt(session, config, [limit], now)
 
 
 def password_key(user_id: str) -> str:
@@ -117,7 +81,7 @@ def mail_attempt(session: Session, config: Mapping[str, Any], email: str, addres
     window = int(config["AUTH_MAIL_WINDOW"])
     limits = [Limit(f"mail-to:{email}", int(config["AUTH_MAIL_MAX_PER_RECIPIENT"]), window),
               Limit(f"mail-from:{network(address)}", int(config["AUTH_MAIL_MAX_PER_CLIENT"]), window)]
-    return _attempt(session, config, limits, now)
+    return attempt(session, config, limits, now)
 
 
 def link_attempt(session: Session, config: Mapping[str, Any], address: str | None, now: datetime) -> Attempt:
@@ -125,55 +89,11 @@ def link_attempt(session: Session, config: Mapping[str, Any], address: str | Non
     withdraws it. 256-bit links cannot be guessed, but a flood of tries is still one client's to slow down."""
     limit = Limit(link_key(address), int(config["AUTH_SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
                   int(config["AUTH_SIGNIN_FAILURE_WINDOW"]))
-    return _attempt(session, config, [limit], now)
+    return attempt(session, config, [limit], now)
 
 
 def link_key(address: str | None) -> str:
     return f"link:{network(address)}"
-
-
-def attempt(session: Session, config: Mapping[str, Any], limits: list[Limit], now: datetime) -> Attempt:
-    """Record an attempt at another secret than an account's (a video's password: streaming's unlock) under its
-    own limits, counted the same way. Each window must not outlast the sign-in windows of every process that
-    counts attempts (older rows are purged with theirs)."""
-    return _attempt(session, config, limits, now)
-
-
-def _attempt(session: Session, config: Mapping[str, Any], limits: list[Limit], now: datetime) -> Attempt:
-    # .get: a process without the auth module (the streaming Lambda) counts unlock attempts with its own limits.
-    kept = max(int(config.get("AUTH_SIGNIN_FAILURE_WINDOW") or 0), int(config.get("AUTH_SIGNIN_ACCOUNT_WINDOW") or 0),
-               int(config.get("AUTH_MAIL_WINDOW") or 0), *(limit.window for limit in limits))
-    session.execute(delete(SignInFailure).where(SignInFailure.at <= now - timedelta(seconds=kept)))
-    rows = [SignInFailure(key=limit.key, at=now) for limit in limits]
-    session.add_all(rows)
-    session.commit()  # visible to every racing attempt before any of them counts
-    attempt = Attempt([row.id for row in rows])
-    overs = [_over(session, limit, attempt.ids, now) for limit in limits if limit.applies and limit.most > 0]
-    waits = [wait for wait in overs if wait is not None]
-    if waits:
-        withdraw(session, attempt)
-        attempt.wait = max(1, math.ceil(max(waits)))
-    return attempt
-
-
-def _over(session: Session, limit: Limit, mine: list[int], now: datetime) -> float | None:
-    """Seconds until `limit` admits this attempt, or None when the others in its window leave room for it."""
-    window = timedelta(seconds=limit.window)
-    others = session.scalars(
-        select(SignInFailure.at)
-        .where(SignInFailure.key == limit.key, SignInFailure.at > now - window, SignInFailure.id.not_in(mine))
-        .order_by(SignInFailure.at.desc()).limit(limit.most)).all()
-    if len(others) < limit.most:
-        return None
-    # Room again when the most-th most recent other attempt leaves the window.
-    return (others[-1] + window - now).total_seconds()
-
-
-def withdraw(session: Session, attempt: Attempt, forget: str | None = None) -> None:
-    """The attempt was refused or was not a failure: stop counting it (and every failure under `forget`)."""
-    doomed = SignInFailure.id.in_(attempt.ids)
-    session.execute(delete(SignInFailure).where(or_(doomed, SignInFailure.key == forget) if forget else doomed))
-    session.commit()
 
 
 def is_known(session: Session, config: Mapping[str, Any], user_id: str, address: str | None, now: datetime) -> bool:

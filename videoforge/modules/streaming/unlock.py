@@ -3,7 +3,7 @@ for; wrong passwords are throttled per video and per client address.
 
 - The password is checked with the accounts' KDF (auth/passwords.py, scrypt), one run per check, right or wrong, so
   the time taken tells nothing; a wrong one is a 403 naming the `password` field.
-- Attempts are counted before they are checked, in the sign-in throttle's table and way (auth/throttle.py), under
+- Attempts are counted before they are checked, in the sign-in throttle's table and way (videoforge/throttle.py), under
   three limits: this video from this address (VIDEO_UNLOCK_MAX_FAILURES), this address at any video
   (..._PER_ADDRESS), this video from anywhere (..._PER_VIDEO), in VIDEO_UNLOCK_WINDOW. Over any: 429 with
   Retry-After, and no KDF run. A right password withdraws its attempt and forgets that pair's failures.
@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from videoforge import throttle
 from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.lifecycle import SEEN_BY_ANYONE, Visibility
 from videoforge.models import Video, utcnow
-from videoforge.modules.auth import throttle
 from videoforge.modules.streaming import tokens
 from videoforge.modules.streaming.service import find_video
 
