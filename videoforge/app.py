@@ -15,8 +15,10 @@ from videoforge.db import Database, close_session
 from videoforge.errors import register_error_handlers
 from videoforge.headers import install_security_headers
 from videoforge.health import health
+from videoforge.identity.setup import init_identity
 from videoforge.logs import configure_logging, install_request_ids
 from videoforge.modules import Module, select_modules
+from videoforge.routing import LazyBuilderRule
 from videoforge.secrets import resolve_secrets
 
 API_DEFAULTS = {
@@ -58,6 +60,7 @@ def create_app(default_log_format: str = "json", **overrides: Any) -> Flask:
 
     app = Flask("videoforge", static_folder=None, instance_relative_config=True,
                 instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.url_rule_class = LazyBuilderRule  # before any route is added (videoforge/routing.py)
     for key, value in API_DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.update(config)
@@ -69,8 +72,6 @@ def create_app(default_log_format: str = "json", **overrides: Any) -> Flask:
 
     if any(m.needs_database for m in modules):
         _open_database(app)
-
-    from videoforge.identity.setup import init_identity
 
     init_identity(app)
     api = LazyApi(app)  # the OpenAPI document is built on first read, not here (videoforge/apidocs.py)

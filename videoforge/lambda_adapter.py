@@ -19,6 +19,9 @@ import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from a2wsgi import WSGIMiddleware
+from mangum import Mangum
+
 if TYPE_CHECKING:
     from flask import Flask
     from mangum.types import LambdaContext
@@ -75,9 +78,6 @@ def normalise_event(event: dict) -> dict:
 
 def make_handler(app: Flask) -> LambdaHandler:
     """A Lambda handler serving `app` for HTTP API v2, Function URL and ALB events."""
-    from a2wsgi import WSGIMiddleware
-    from mangum import Mangum
-
     # One request at a time per Lambda instance: one worker thread is all a2wsgi needs.
     # (a2wsgi types its ASGI messages as TypedDicts, Mangum as plain mappings: one protocol, two spellings.)
     asgi = Mangum(WSGIMiddleware(app, workers=1), lifespan="off",  # type: ignore[arg-type]
