@@ -143,6 +143,33 @@ def test_keys_of_a_deleted_account_stop_working(app, client, signed_up, sign_in)
     assert rows(app) == []
 
 
+def test_taking_an_account_back_with_a_reset_link_revokes_its_keys_a_change_keeps_them(app, client, signed_up,
+                                                                                        sign_in):
+    """A key made with a stolen session must not outlive the owner's reset; the owner's own change keeps theirs."""
+    from tests.mailbox import sent_to, token_in
+
+    email, _ = signed_up()
+    session = bearer(sign_in(email).get_json()["access_token"])
+    kept = bearer(make_key(client, session, name="ci")["key"])
+    changed = client.post("/api/auth/password/change", headers=session,
+                          json={"current_password": PASSWORD, "new_password": "first-new-pass-481"})
+    assert changed.status_code == 200
+    assert client.get("/api/gallery/videos", headers=kept).status_code == 200  # a change keeps the keys
+
+    attacker = bearer(make_key(client, bearer(changed.get_json()["access_token"]), name="left behind")["key"])
+    assert client.post("/api/auth/password/forgot", json={"email": email}).status_code == 202
+    [mail] = [m for m in sent_to(app, email) if "Reset" in m["Subject"]]
+    assert client.post("/api/auth/password/reset",
+                       json={"token": token_in(mail), "password": "taken-back-pass-937"}).status_code == 204
+    for key in (kept, attacker):
+        assert_error(client.get("/api/gallery/videos", headers=key), 401)
+    assert all(row.revoked_at is not None for row in rows(app))  # kept as revoked: the owner sees what stopped
+    notice = [m for m in sent_to(app, email) if m["Subject"] == "Your VideoForge password was changed"][-1]
+    assert "2 API keys were revoked" in notice.get_content()
+    fresh = bearer(sign_in(email, "taken-back-pass-937").get_json()["access_token"])
+    assert client.get("/api/gallery/videos", headers=bearer(make_key(client, fresh)["key"])).status_code == 200
+
+
 def test_keys_cannot_manage_keys_or_credentials(app, client, auth_headers):
     session = auth_headers(groups=["admin"])
     created = make_key(client, session, ["manage"])

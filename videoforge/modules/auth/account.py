@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from videoforge import erasure
+from videoforge.db import rows_matched
 from videoforge.errors import Refusal
 from videoforge.models import AccountToken, ApiKey, KnownAddress, RefreshToken, User, utcnow
 from videoforge.modules.auth import links, messages, throttle
@@ -53,7 +54,13 @@ def forgot_password(session: Session, config: Mapping[str, Any], mail: Mail, bas
 
 def reset_password(session: Session, config: Mapping[str, Any], mail: Mail, token: str, password: str,
                    address: str | None, now: datetime | None = None) -> None:
-    """Set a new password with a reset link: every session signs out, and the link proves the address."""
+    """Set a new password with a reset link: every session signs out, every API key is revoked, and the link proves
+    the address.
+
+    A reset is how an account is taken back (the "password changed" mail says so), so what whoever held it could
+    have left behind stops with the sessions: a key made with a stolen session would otherwise keep the account
+    open. A change made with the current password keeps the keys (the owner's own scripts go on working).
+    """
     now = now or utcnow()
     row = _link(session, config, (links.RESET,), token, address, now)
     user = _owner(session, row)
@@ -63,11 +70,12 @@ def reset_password(session: Session, config: Mapping[str, Any], mail: Mail, toke
     if row.email == user.email and user.email_verified_at is None:
         user.email_verified_at = now  # the link reached this address
     _sign_out_everywhere(session, user, now)
+    revoked = _revoke_api_keys(session, user, now)
     session.commit()
     if user.email:  # always, for an account a reset link reached
         # The owner proved they hold the mailbox: their own failures from here no longer hold them back.
         withdraw(session, Attempt(), forget=throttle.pair_key(user.email, address))
-        mail(messages.password_changed(sender_of(config), user.email))
+        mail(messages.password_changed(sender_of(config), user.email, keys_revoked=revoked))
 
 
 def welcome(session: Session, config: Mapping[str, Any], mail: Mail, base: str | None, user: User,
@@ -251,6 +259,13 @@ def _sign_out_everywhere(session: Session, user: User, now: datetime) -> None:
     session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
                     .values(revoked_at=now))
     links.retire(session, user.id, links.RESET, now)
+
+
+def _revoke_api_keys(session: Session, user: User, now: datetime) -> int:
+    """Revoke every live API key of the account (kept, marked revoked, so its owner sees what stopped); how many."""
+    result = session.execute(update(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+                             .values(revoked_at=now))
+    return rows_matched(result)
 
 
 def _tombstone(session: Session, user: User) -> None:

@@ -73,11 +73,13 @@ If you did not make this change, tell the site's operator at once: someone else 
 """)
 
 
-def password_changed(sender: str, to: str) -> EmailMessage:
+def password_changed(sender: str, to: str, keys_revoked: int = 0) -> EmailMessage:
+    keys = (f"\nIts {keys_revoked} API key{'s were' if keys_revoked != 1 else ' was'} revoked with them: make new "
+            "ones on the account page where you still need them, and check its webhooks.\n" if keys_revoked else "")
     return _message(sender, to, f"Your {SITE} password was changed", f"""\
 The password of your {SITE} account was just changed, and every other session was signed out.
 If you did not do this, use "Forgot password?" on the sign-in page to take the account back.
-""")
+{keys}""")
 
 
 def account_deleted(sender: str, to: str, handed_over: bool) -> EmailMessage:
