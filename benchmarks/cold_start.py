@@ -8,6 +8,10 @@ well-formed video id (404: the database lookup, access check and error rendering
     .venv/bin/python benchmarks/cold_start.py --samples 15
     .venv/bin/python benchmarks/cold_start.py --instructions   # the same phases counted by valgrind, not timed
 
+Measured as deployed: only the packages the Lambda image installs (setup.cfg's install_requires and what they
+require) can be imported; a package the development virtualenv adds (PyYAML, which flask-smorest imports when it is
+there) is hidden, as it is absent from the image. `--dev-venv` measures with everything installed here.
+
 `--instructions` runs each handler once under valgrind's callgrind per phase boundary and reports the instructions
 each phase executes: slow (minutes), but the same on a loaded machine as on a quiet one, so two versions of the code
 can be compared while other jobs run.
@@ -80,6 +84,50 @@ if STOP == "request": os._exit(0)
 assert reply["statusCode"] == 200, reply
 print(json.dumps({"import": t1 - t0, "create": t2 - t1, "request": t3 - t2, "cpu": c3 - c0}))
 """ % (os.path.join(ROOT, "videoforge", "lambda_adapter.py"), EVENT % ("/", "/"))
+
+
+# Put before each sample's code: the packages the Lambda image lacks cannot be imported (not timed: before t0).
+ABSENT = """
+import sys
+class _NotInTheImage:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in %r:
+            raise ModuleNotFoundError(f"No module named {name!r} (not in the Lambda image)", name=name)
+sys.meta_path.insert(0, _NotInTheImage())
+"""
+
+
+def deployed_packages() -> set[str]:
+    """Distributions the Lambda image installs: install_requires and, transitively, what they require."""
+    import configparser
+    from importlib import metadata
+
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, "setup.cfg"))
+    name_of = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+    wanted = [name_of.match(line.strip()).group(0) for line in config["options"]["install_requires"].splitlines()
+              if line.strip()]
+    found: set[str] = {"videoforge"}
+    while wanted:
+        name = wanted.pop().lower().replace("_", "-")
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        wanted += [name_of.match(r).group(0) for r in requires if "extra ==" not in r]
+    return found
+
+
+def not_in_the_image() -> list[str]:
+    """Top-level modules installed here whose every distribution is missing from the Lambda image."""
+    from importlib import metadata
+
+    deployed = deployed_packages()
+    return sorted(module for module, dists in metadata.packages_distributions().items()
+                  if not any(d.lower().replace("_", "-") in deployed for d in dists))
 
 
 LABELS = {"gallery": "gallery (Mangum+a2wsgi)", "streaming": "streaming (Mangum+a2wsgi)",
@@ -156,6 +204,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=11)
     parser.add_argument("--database-url", default="", help="default: a migrated SQLite file in a temp folder")
+    parser.add_argument("--dev-venv", action="store_true",
+                        help="let the samples import every package installed here, not only the Lambda image's")
     parser.add_argument("--instructions", action="store_true",
                         help="count each phase's instructions with valgrind instead of timing samples")
     args = parser.parse_args()
@@ -163,6 +213,8 @@ def main() -> None:
         env = gallery_env(workdir, args.database_url or f"sqlite:///{workdir}/gallery.db")
         migrate(env)
         codes = {"gallery": GALLERY, "streaming": STREAMING, "bare": BARE}
+        if not args.dev_venv:
+            codes = {name: ABSENT % (set(not_in_the_image()),) + code for name, code in codes.items()}
         for code in codes.values():  # warm the OS file cache and .pyc files once, as a deployed package has them
             sample(code, env)
         if args.instructions:
