@@ -3,11 +3,13 @@ moto_server (made to answer as AWS does where moto 5.2 differs: tests/deploy/mot
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +110,21 @@ def release_wheel(folder: Path) -> Path:
     result = subprocess.run([PYTHON, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+    client_pages(dist / "videoforge-client-0.1.0.tar.gz")
     return dist
+
+
+def client_pages(archive: Path) -> Path:
+    """The client pages archive the playbook uploads beside the wheel for the gateway (docs/deploy.md packs it from
+    the client image): the two pages the web module renders, from client/dist when built, else stand-ins."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in ("index.html", "embed.html"):
+            built = ROOT / "client" / "dist" / name
+            data = built.read_bytes() if built.is_file() else f"<!doctype html><title>{name}</title>".encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return archive
 
 
 @pytest.fixture(scope="session")

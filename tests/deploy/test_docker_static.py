@@ -174,3 +174,50 @@ def test_client_nginx_has_spa_fallback_long_cache_and_health():
     assert "try_files $uri $uri/ /index.html;" in conf
     assert "location /assets/" in conf and "max-age=31536000, immutable" in conf
     assert "location = /healthz" in conf and "listen 8080;" in conf
+
+
+def nginx_locations(conf: str) -> dict[str, str]:
+    """The `location [modifier] path { ... }` blocks of an nginx file (none nested): "modifier path" -> body."""
+    code = re.sub(r"#[^\n]*", "", conf)
+    return {" ".join(m.group(1).split()): m.group(2)
+            for m in re.finditer(r"^\s*location\s+([^{]+?)\s*\{([^}]*)\}", code, re.MULTILINE)}
+
+
+def stage(dockerfile: Path, base: str) -> list[tuple[str, str]]:
+    """The instructions of the stage built FROM `base`, its FROM line excluded."""
+    found: list[tuple[str, str]] | None = None
+    for keyword, rest in instructions(dockerfile):
+        if keyword == "FROM":
+            if found is not None:
+                break
+            if rest.split()[0] == base:
+                found = []
+        elif found is not None:
+            found.append((keyword, rest))
+    assert found, f"{dockerfile.name} has no stage FROM {base}"
+    return found
+
+
+def test_the_local_stack_sends_the_api_and_the_shared_pages_to_the_gateway():
+    """compose's nginx proxies what the ALB routes to the gateway in AWS: the API, and the watch and embed pages the
+    web module renders (link previews, the owner's frame-ancestors); the gateway mounts that module."""
+    locations = nginx_locations((DOCKER / "nginx" / "api-proxy.conf").read_text())
+    for location in ("/api/", "^~ /watch/", "^~ /embed/"):
+        assert "proxy_pass http://gateway:8000;" in locations.get(location, ""), f"no proxied location {location}"
+    services = yaml.safe_load((DOCKER / "compose.yaml").read_text())["services"]
+    assert "web" in services["gateway"]["environment"]["VIDEOFORGE_MODULES"].split(",")
+    assert "./nginx/api-proxy.conf:/etc/nginx/videoforge.d/api-proxy.conf:ro" in services["client"]["volumes"]
+    client = (DOCKER / "nginx" / "client.conf").read_text()
+    # Included before the SPA fallback's location, inside the server.
+    assert client.index("include /etc/nginx/videoforge.d/*.conf;") < client.index("location / {")
+
+
+def test_the_gateway_image_carries_the_client_pages_it_renders():
+    """The web module's pages come from a build stage spelt as the client image's, so one layer cache builds both and
+    the pages name the hashed assets nginx serves; VIDEOFORGE_WEB_DIST points the module at them."""
+    gateway, client = DOCKER / "gateway.Dockerfile", DOCKER / "client.Dockerfile"
+    assert stage(gateway, "node:20-bookworm-slim") == stage(client, "node:20-bookworm-slim")
+    steps = instructions(gateway)
+    environment = " ".join(rest for keyword, rest in steps if keyword == "ENV").split()
+    assert "VIDEOFORGE_WEB_DIST=/opt/videoforge/client" in environment
+    assert ("COPY", "--from=client /client/dist/index.html /client/dist/embed.html /opt/videoforge/client/") in steps

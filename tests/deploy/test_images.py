@@ -1,7 +1,7 @@
 """Every Dockerfile built with buildah from stand-in bases, then the split stack of docker/compose.yaml run from the
 images (gateway, worker, client nginx) against this machine's PostgreSQL and a weed S3 on loopback: the end-to-end
-scenario passes through the client's nginx, each HEALTHCHECK passes, and the Lambda images answer HTTP API v2
-events through the Lambda Runtime API, as Lambda runs them.
+scenario passes through the client's nginx, so do the watch and embed pages the gateway renders, each HEALTHCHECK
+passes, and the Lambda images answer HTTP API v2 events through the Lambda Runtime API, as Lambda runs them.
 
 Containers share the host's network (buildah's chroot isolation), so the test moves the fixed ports of compose
 (gateway 8000, client 8080) to free ones and points the client's /api proxy at the gateway's loopback address;
@@ -11,6 +11,7 @@ every other setting and every command comes from compose.yaml unchanged. Build t
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -279,6 +280,48 @@ def test_the_gateway_keeps_its_keys_in_the_mounted_instance_folder_only(stack):
 
 def test_upload_transcode_and_play_every_rung_through_the_client_nginx(stack, tmp_path):
     run_scenario(stack["client"].url, tmp_path, logs={"gateway": stack["gateway"], "worker": stack["worker"]})
+
+
+def assets_named(page: str) -> list[str]:
+    return sorted(set(re.findall(r'(?:src|href)="(/assets/[^"]+)"', page)))
+
+
+def test_the_watch_and_embed_pages_come_from_the_gateway_through_the_client_nginx(stack):
+    """nginx sends /watch/ and /embed/ to the gateway (compose's api-proxy.conf, as the ALB does in AWS), whose web
+    module renders them from the client build its image carries: the head it writes (the static index.html has no
+    Open Graph tags), the video owner's frame-ancestors, and the same hashed assets nginx serves."""
+    client = stack["client"].url
+    watch = requests.get(f"{client}/watch/{uuid.uuid4().hex}", headers={"X-Request-Id": "images-watch-1"}, timeout=10)
+    assert watch.status_code == 200, watch.text[:500]
+    assert '<meta property="og:site_name" content="VideoForge">' in watch.text, watch.text[:1000]
+    assert watch.headers.get("X-Request-Id") == "images-watch-1"  # the app's echo, through nginx's headers
+    static = requests.get(f"{client}/", timeout=10)
+    assert static.status_code == 200 and "og:site_name" not in static.text  # nginx's own copy of the page
+    assert assets_named(watch.text) == assets_named(static.text) != []
+    for path in assets_named(watch.text):
+        assert requests.get(f"{client}{path}", timeout=10).status_code == 200, path
+
+    refused = requests.get(f"{client}/embed/{uuid.uuid4().hex}", timeout=10)
+    assert refused.status_code == 404
+    assert "frame-ancestors 'none'" in refused.headers.get("Content-Security-Policy", ""), refused.headers
+
+    headers = sign_up(client)
+    created = requests.post(f"{client}/api/gallery/uploads", headers=headers, timeout=10, json={
+        "title": "Shared from the images", "filename": "a.mp4", "size": 1000, "content_type": "video/mp4",
+        "visibility": "public"})
+    assert created.status_code == 201, created.text
+    video_id = created.json()["video"]["id"]
+    patched = requests.patch(f"{client}/api/gallery/videos/{video_id}", headers=headers, timeout=10,
+                             json={"embed_origins": ["https://partner.example"]})
+    assert patched.status_code == 200, patched.text
+    shared = requests.get(f"{client}/watch/{video_id}", timeout=10)
+    assert '<meta property="og:title" content="Shared from the images">' in shared.text
+    assert 'type="application/json+oembed"' in shared.text
+    embed = requests.get(f"{client}/embed/{video_id}", timeout=10)
+    assert embed.status_code == 200
+    assert "frame-ancestors https://partner.example" in embed.headers["Content-Security-Policy"]
+    oembed = requests.get(f"{client}/api/oembed", params={"url": f"{client}/watch/{video_id}"}, timeout=10)
+    assert oembed.status_code == 200 and oembed.json()["title"] == "Shared from the images", oembed.text
 
 
 def test_a_gateway_given_its_keys_in_the_environment_boots_with_nothing_writable(built, stack, tmp_path):

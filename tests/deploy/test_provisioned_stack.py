@@ -3,6 +3,7 @@ balancer, autoscaling and ECS, each checked for what the roles promise (docs/dep
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import tarfile
@@ -101,7 +102,7 @@ def test_the_lambdas_run_their_image_in_the_private_subnets_with_the_queue_urls(
     assert all(r["imageTagMutability"] == "IMMUTABLE" for r in repositories)
 
 
-def test_the_load_balancer_sends_the_api_to_the_gateway_and_the_rest_to_the_client(provisioned):
+def test_the_load_balancer_sends_the_api_and_shared_pages_to_the_gateway_and_the_rest_to_the_client(provisioned):
     elb = provisioned.client("elbv2")
     [alb] = elb.describe_load_balancers(Names=[provisioned.name])["LoadBalancers"]
     groups = {g["TargetGroupName"]: g for g in elb.describe_target_groups()["TargetGroups"]}
@@ -110,9 +111,14 @@ def test_the_load_balancer_sends_the_api_to_the_gateway_and_the_rest_to_the_clie
     [listener] = elb.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]  # HTTP only: no cert
     assert listener["Port"] == 80
     assert listener["DefaultActions"][0]["TargetGroupArn"] == client["TargetGroupArn"]
-    [rule] = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
-    assert rule["Conditions"][0]["PathPatternConfig"]["Values"] == ["/api/*", "/healthz", "/readyz"]
-    assert rule["Actions"][0]["TargetGroupArn"] == gateway["TargetGroupArn"]
+    rules = sorted((r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]),
+                   key=lambda r: int(r["Priority"]))
+    assert [(r["Priority"], r["Conditions"][0]["PathPatternConfig"]["Values"]) for r in rules] == [
+        ("10", ["/api/*", "/healthz", "/readyz"]),
+        # The watch and embed pages: the gateway's web module renders their previews and per-video framing.
+        ("20", ["/embed/*", "/watch/*"]),
+    ]
+    assert all(r["Actions"][0]["TargetGroupArn"] == gateway["TargetGroupArn"] for r in rules)
     # The gateway group's instances stay registered across runs (the target group task leaves targets alone).
     group = provisioned.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=[f"{provisioned.name}-gateway"])["AutoScalingGroups"][0]
@@ -151,7 +157,18 @@ def test_launch_templates_require_imdsv2_and_encrypt_disks(provisioned):
 def test_the_release_and_the_instance_playbooks_are_in_the_bucket(provisioned):
     s3 = provisioned.client("s3")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=provisioned.bucket, Prefix="releases/")["Contents"]}
-    assert keys == {"releases/videoforge-0.1.0-py3-none-any.whl", "releases/videoforge-ansible-0.1.0.tar.gz"}
+    assert keys == {"releases/videoforge-0.1.0-py3-none-any.whl", "releases/videoforge-ansible-0.1.0.tar.gz",
+                    "releases/videoforge-client-0.1.0.tar.gz"}
+    pages = s3.get_object(Bucket=provisioned.bucket, Key="releases/videoforge-client-0.1.0.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(pages)) as tar:
+        assert {"index.html", "embed.html"} <= set(tar.getnames())
+    # The gateway instances fetch that archive at boot (the gateway role unpacks it where VIDEOFORGE_WEB_DIST points).
+    [version] = provisioned.client("ec2").describe_launch_template_versions(
+        LaunchTemplateName=f"{provisioned.name}-gateway", Versions=["$Latest"])["LaunchTemplateVersions"]
+    user_data = base64.b64decode(version["LaunchTemplateData"]["UserData"]).decode()
+    boot_vars = json.loads(user_data.split("<<'JSON'\n", 1)[1].split("\nJSON\n", 1)[0])
+    assert boot_vars["videoforge_client_pages_url"] == \
+        f"s3://{provisioned.bucket}/releases/videoforge-client-0.1.0.tar.gz"
     bundle = s3.get_object(Bucket=provisioned.bucket, Key="releases/videoforge-ansible-0.1.0.tar.gz")["Body"].read()
     with tarfile.open(fileobj=io.BytesIO(bundle)) as tar:
         names = set(tar.getnames())

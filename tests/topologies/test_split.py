@@ -1,18 +1,23 @@
 """Split topology on loopback: gallery, streaming, gateway and worker as four processes sharing PostgreSQL,
-an S3 server (weed) and an SQS server (moto); the end-to-end scenario passes through the gateway."""
+an S3 server (weed) and an SQS server (moto); the end-to-end scenario passes through the gateway, and so do the
+shared watch and embed pages and oEmbed, which the gateway's web module renders from the database it shares."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import uuid
 
 import pytest
 import requests
 
 from tests.conftest import throwaway_pg_database
+from tests.media import make_clip
 from tests.modules.processor.jobs import wait_for
-from tests.topologies.harness import BIN, Service, Topology, base_env, gunicorn, run_migrations
-from tests.topologies.scenario import run_scenario
+from tests.need import need
+from tests.topologies.harness import BIN, ROOT, Service, Topology, base_env, gunicorn, run_migrations
+from tests.topologies.scenario import run_scenario, sign_up, wait_for_status
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
@@ -106,3 +111,72 @@ def test_gateway_proxies_to_module_processes(split):
 
 def test_upload_transcode_and_play_through_the_gateway(split, tmp_path):
     run_scenario(split["gateway"].url, tmp_path, logs={name: split[name] for name in ("gateway", "gallery", "worker")})
+
+
+def upload(gateway: str, headers: dict, title: str, visibility: str, clip=None) -> str:
+    """A video made through the gateway (gallery answers, in its own process); transcoded when given a clip."""
+    size = clip.stat().st_size if clip else 1000
+    created = requests.post(f"{gateway}/api/gallery/uploads", headers=headers, timeout=10, json={
+        "title": title, "filename": "clip.mp4", "size": size, "content_type": "video/mp4", "visibility": visibility})
+    assert created.status_code == 201, created.text
+    video_id = created.json()["video"]["id"]
+    if clip:
+        target = created.json()["upload"]
+        put = requests.put(target["url"], data=clip.read_bytes(), headers=target.get("headers") or {}, timeout=30)
+        assert put.status_code in (200, 204), put.text
+        confirmed = requests.post(f"{gateway}/api/gallery/videos/{video_id}/confirm", json={}, headers=headers,
+                                  timeout=10)
+        assert confirmed.status_code == 202, confirmed.text
+        wait_for_status(gateway, headers, video_id, "ready")
+    return video_id
+
+
+def meta(html: str, prop: str) -> str | None:
+    found = re.search(rf'<meta property="{re.escape(prop)}" content="([^"]*)">', html)
+    return found.group(1) if found else None
+
+
+def test_shared_pages_are_rendered_by_the_gateway_from_the_shared_database(split, tmp_path):
+    """Gallery runs elsewhere, yet the gateway's web module reads the video itself: a public video's watch page
+    carries its title and poster, its embed page only the frames its owner allows, oEmbed answers; a private one
+    looks exactly like a missing one."""
+    need((ROOT / "client" / "dist" / "index.html").is_file(), "the client is not built (make client)")
+    gateway = split["gateway"].url
+    headers = sign_up(gateway)
+    clip = make_clip(tmp_path / "clip.mp4", width=640, height=360, seconds=2)
+    public = upload(gateway, headers, "Harbour <at> dusk", "public", clip)
+    patched = requests.patch(f"{gateway}/api/gallery/videos/{public}", headers=headers, timeout=10,
+                             json={"embed_origins": ["https://partner.example"]})
+    assert patched.status_code == 200, patched.text
+    private = upload(gateway, headers, "Private diary", "private")
+
+    watch = requests.get(f"{gateway}/watch/{public}", timeout=10)
+    assert watch.status_code == 200 and watch.headers["Content-Type"].startswith("text/html")
+    assert '<div id="root"></div>' in watch.text  # the client's own page, with the preview in its head
+    assert meta(watch.text, "og:title") == "Harbour &lt;at&gt; dusk"
+    assert meta(watch.text, "og:url") == f"{gateway}/watch/{public}"
+    poster = requests.get(html.unescape(meta(watch.text, "og:image")), timeout=10)  # signed, from the S3 server
+    assert poster.status_code == 200 and poster.content[:2] == b"\xff\xd8"  # a JPEG
+    assert 'type="application/json+oembed"' in watch.text
+
+    oembed = requests.get(f"{gateway}/api/oembed", params={"url": f"{gateway}/watch/{public}"}, timeout=10)
+    assert oembed.status_code == 200, oembed.text
+    assert oembed.json()["title"] == "Harbour <at> dusk" and f"{gateway}/embed/{public}" in oembed.json()["html"]
+
+    embed = requests.get(f"{gateway}/embed/{public}", timeout=10)
+    assert embed.status_code == 200
+    assert "frame-ancestors https://partner.example" in embed.headers["Content-Security-Policy"]
+
+    missing = uuid.uuid4().hex
+    hidden = requests.get(f"{gateway}/watch/{private}", timeout=10)
+    absent = requests.get(f"{gateway}/watch/{missing}", timeout=10)
+    assert hidden.status_code == absent.status_code == 200  # the app, which shows its own not-found
+    assert hidden.text == absent.text and "Private diary" not in hidden.text
+    assert meta(hidden.text, "og:title") == "VideoForge"  # the site's own preview
+    for video_id in (private, missing):
+        refused = requests.get(f"{gateway}/embed/{video_id}", timeout=10)
+        assert refused.status_code == 404 and "Private diary" not in refused.text
+        assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+    refused = requests.get(f"{gateway}/api/oembed", params={"url": f"{gateway}/watch/{private}"}, timeout=10)
+    assert refused.status_code == 404 and refused.json()["code"] == 404
+
