@@ -38,6 +38,8 @@ WORKER_STOP_GRACE_SECONDS = 90.0
 """After the first SIGTERM the running job may finish within this; then its message is handed back."""
 WORK_DIR = ""
 """Scratch folder for sources and ffmpeg output; empty means the system temporary folder."""
+SOURCE_CACHE_BYTES = 10 * 1024**3
+"""Bytes of downloaded sources a worker keeps under WORK_DIR for its next chunk jobs (source_cache.py); 0 keeps none."""
 CLOUDWATCH_ENDPOINT_URL = ""
 """CloudWatch endpoint override (tests, compatible servers)."""
 FFMPEG_CPU_PER_SECOND = 10.0

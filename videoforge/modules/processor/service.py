@@ -23,7 +23,7 @@ from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.lifecycle import WORKABLE, Status
 from videoforge.logs import new_request_id, request_id_var
 from videoforge.models import MediaAsset, TranscodePart, Video, utcnow
-from videoforge.modules.processor import scaling
+from videoforge.modules.processor import scaling, source_cache
 from videoforge.modules.processor.artwork import make_poster, make_storyboard
 from videoforge.modules.processor.chunking import chunking_applies
 from videoforge.modules.processor.encode import TranscodeFailed, transcode_ladder
@@ -219,9 +219,14 @@ def upload_artwork(ctx: JobContext, video_id: str, take: str, poster: Path, spri
 
 
 def download_source(ctx: JobContext, key: str, confirmed: ObjectStat | None, path: Path) -> Path:
-    """The source, as confirmed, at `path`; UnplayableSource if it is gone or was replaced since."""
+    """The source, as confirmed, at `path` (through this worker's source cache when the confirm recorded its ETag);
+    UnplayableSource if it is gone or was replaced since."""
+
+    def fetch(target: Path) -> None:
+        ctx.storage.download_file(key, str(target), expect=confirmed)
+
     try:
-        ctx.storage.download_file(key, str(path), expect=confirmed)
+        source_cache.obtain(ctx.config, key, confirmed, path, fetch)
     except FileNotFoundError:
         raise UnplayableSource("the uploaded file is missing from storage: upload it again") from None
     except ObjectChanged:  # no retry can bring the confirmed bytes back

@@ -14,7 +14,7 @@ from flask import Flask
 
 from videoforge import outbox, waiting
 from videoforge.db import Database
-from videoforge.modules.processor import scaling
+from videoforge.modules.processor import scaling, source_cache
 from videoforge.modules.processor.service import JobContext, fail_dead_lettered, handle_message
 from videoforge.ports.queue import Message, Queue, get_queue
 from videoforge.webhooks.delivery import Dispatcher
@@ -207,6 +207,7 @@ class Worker:
         failed = fail_dead_lettered(self.db, self.queue)
         if failed:
             log.warning("%d video(s) failed: their job ran out of attempts while no worker was watching", failed)
+        source_cache.sweep(dict(self.app.config))  # an idle worker keeps no upload for long
 
     def _publish_metrics(self) -> None:
         if self.metrics is None:
