@@ -527,6 +527,10 @@ class WebhookEndpoint(Base):
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(255))
     """The signing secret, sealed (videoforge.sealing): the sender needs it back, so it cannot be a hash."""
+    previous_secret: Mapped[str | None] = mapped_column(String(255))
+    """The secret before the last roll, sealed likewise: deliveries are signed with it too until it expires."""
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When `previous_secret` stops signing (videoforge.webhooks.endpoint_secret)."""
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 /** The Webhooks page: add an endpoint (secret shown once), refusals beside their field, a test event and its
- * delivery log (refreshed while pending), a replay, disable and delete. */
+ * delivery log (refreshed while pending), a replay, roll the secret (the new one shown once, the old one's end in
+ * the list), disable and delete. */
 import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WebhookDelivery, WebhookEndpoint } from "../src/api/types";
@@ -134,6 +135,82 @@ describe("webhooks page", () => {
     expect(srv.requests.filter((r) => r.method === "POST").map((r) => r.path)).toEqual([
       "/api/webhooks/e1/test", "/api/webhooks/deliveries/d1/replay"]);
   }, 15_000); // the log looks again after REFRESH_MS
+
+  it("rolls the secret with the overlap chosen, shows the new one once, and the old one's end in the list", async () => {
+    const NEW = "whsec_bmV3c2VjcmV0bmV3c2VjcmV0bmV3c2VjcmV0bmV3c2VjcmV0MTI";
+    const NEWER = "whsec_bmV3ZXJuZXdlcm5ld2VybmV3ZXJuZXdlcm5ld2VybmV3ZXIxMjM";
+    const UNTIL = "2026-12-08T10:00:00Z";
+    let endpoints = [endpoint()];
+    const srv = await serveAnswers((req) => {
+      if (req.method === "GET" && req.path === "/api/webhooks") return [200, endpoints];
+      if (req.method === "POST" && req.path === "/api/webhooks/e1/secret") {
+        const hours = (req.body as { expire_old_in_hours: number }).expire_old_in_hours;
+        endpoints = [endpoint({ previous_secret_expires_at: hours ? UNTIL : null })];
+        return [200, { ...endpoints[0], secret: hours ? NEW : NEWER }, { "Cache-Control": "no-store" }];
+      }
+      return undefined;
+    });
+    render(<Webhooks />);
+    const rollButton = await screen.findByRole("button", { name: "Roll secret of https://hooks.example.com/videoforge" });
+    expect(screen.queryByTestId("webhook-old-secret")).toBeNull();
+
+    fireEvent.click(rollButton);
+    let dialog = screen.getByTestId("roll-secret-dialog");
+    const overlap = within(dialog).getByLabelText("The old secret keeps signing for") as HTMLSelectElement;
+    expect(overlap.value).toBe("24");
+    expect(document.activeElement).toBe(overlap);
+    fireEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByTestId("roll-secret-dialog")).toBeNull();
+    expect(srv.requests.some((r) => r.method === "POST")).toBe(false); // nothing changes until it is confirmed
+
+    fireEvent.click(rollButton);
+    fireEvent.click(within(screen.getByTestId("roll-secret-dialog")).getByRole("button", { name: "Roll secret" }));
+    const shown = await screen.findByTestId("rolled-webhook-secret");
+    expect((within(shown).getByTestId("rolled-secret-value") as HTMLInputElement).value).toBe(NEW);
+    expect(within(shown).getByTestId("rolled-secret-overlap").textContent).toMatch(/^Until .+ the old secret/);
+    expect(shown.textContent).toMatch(/shown this once/);
+    expect(screen.queryByTestId("roll-secret-dialog")).toBeNull();
+    expect((await screen.findByTestId("webhook-old-secret")).textContent).toMatch(/^Old secret signs too until /);
+    expect(screen.getByTestId("webhook-row").textContent).not.toContain(NEW);
+    fireEvent.click(screen.getByTestId("rolled-secret-done"));
+    expect(document.body.textContent).not.toContain(NEW);
+    expect(screen.queryByTestId("rolled-webhook-secret")).toBeNull();
+
+    // It leaked: roll again with no overlap. The secret the first roll replaced is dropped, as the dialog says.
+    fireEvent.click(screen.getByRole("button", { name: "Roll secret of https://hooks.example.com/videoforge" }));
+    dialog = screen.getByTestId("roll-secret-dialog");
+    expect(within(dialog).getByTestId("roll-drops-older").textContent).toMatch(/stops now/);
+    fireEvent.change(within(dialog).getByLabelText("The old secret keeps signing for"), { target: { value: "0" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Roll secret" }));
+    const again = await screen.findByTestId("rolled-webhook-secret");
+    expect((within(again).getByTestId("rolled-secret-value") as HTMLInputElement).value).toBe(NEWER);
+    expect(within(again).getByTestId("rolled-secret-overlap").textContent).toMatch(/no longer signs/);
+    await waitFor(() => expect(screen.queryByTestId("webhook-old-secret")).toBeNull());
+    expect(srv.requests.filter((r) => r.method === "POST").map((r) => [r.path, r.body])).toEqual([
+      ["/api/webhooks/e1/secret", { expire_old_in_hours: 24 }],
+      ["/api/webhooks/e1/secret", { expire_old_in_hours: 0 }],
+    ]);
+  });
+
+  it("shows a refused roll in the dialog, beside the overlap, and no secret", async () => {
+    await serveAnswers((req) => {
+      if (req.method === "GET" && req.path === "/api/webhooks") return [200, [endpoint()]];
+      if (req.method === "POST" && req.path === "/api/webhooks/e1/secret") {
+        const message = "Must be greater than or equal to 0 and less than or equal to 72.";
+        return [422, { code: 422, status: "Unprocessable Entity", message: "Check these fields: expire_old_in_hours.",
+          errors: { json: { expire_old_in_hours: [message] } } }];
+      }
+      return undefined;
+    });
+    render(<Webhooks />);
+    fireEvent.click(await screen.findByRole("button", { name: "Roll secret of https://hooks.example.com/videoforge" }));
+    const dialog = screen.getByTestId("roll-secret-dialog");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Roll secret" }));
+    await within(dialog).findByText(/less than or equal to 72/);
+    expect(within(dialog).getByLabelText("The old secret keeps signing for").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.queryByTestId("rolled-webhook-secret")).toBeNull();
+    expect(screen.getByTestId("roll-secret-dialog")).toBeTruthy(); // still open, to choose again
+  });
 
   it("disables an endpoint, and deletes it only after the confirmation", async () => {
     let endpoints = [endpoint()];

@@ -9,7 +9,8 @@ development (`VIDEOFORGE_WEBHOOK_ALLOW_LOOPBACK=true make run`). Against a produ
 over https at a public address (a reverse proxy or a tunnel) and pass that URL as --webhook-url.
 
 Each webhook is checked as docs/webhooks.md says: HMAC-SHA256 with the endpoint's secret over `t + "." + body`,
-compared in constant time, and refused when `t` is more than five minutes away. Events are de-duplicated by id.
+compared in constant time with every `v1` in the header (there are two for a while after the secret is rolled: the
+new secret's and the old one's), and refused when `t` is more than five minutes away. Events are de-duplicated by id.
 Standard library only.
 """
 
@@ -33,7 +34,8 @@ TOLERANCE_SECONDS = 300
 
 
 def verified(secret: str, header: str, body: bytes, now: float | None = None) -> bool:
-    """The VideoForge-Signature check: `t=<unix>,v1=<hex>`, v1 = HMAC-SHA256(secret, f"{t}.".encode() + body)."""
+    """The VideoForge-Signature check: `t=<unix>,v1=<hex>[,v1=<hex>…]`, each v1 = HMAC-SHA256(a secret,
+    f"{t}.".encode() + body); true when any v1 is ours (after a roll, one is the new secret's, one the old's)."""
     timestamp, signatures = None, []
     for item in header.split(","):
         key, _, value = item.strip().partition("=")

@@ -6,7 +6,8 @@ each claims a delivery by moving its `next_attempt_at` forward (a lease) in a gu
 it; if that one dies mid-send, the lease runs out and another sends it again (at least once: receivers de-duplicate
 by the event id).
 
-Each POST: resolve the host once, refuse it unless every address is allowed (addresses.py), connect to that address
+Each POST is signed with the endpoint's secret (and, for a while after a roll, the one before it: endpoint_secret.py).
+To send it: resolve the host once, refuse it unless every address is allowed (addresses.py), connect to that address
 (the Host header and TLS name stay the URL's), send, read at most the answer's first KiB, never follow a redirect,
 and give up after WEBHOOK_TIMEOUT seconds in all. A 2xx delivers; anything else is retried with
 exponential back-off until WEBHOOK_RETRY_FOR has passed since the delivery was made, then it has failed.
@@ -33,7 +34,7 @@ from sqlalchemy import delete, select, update
 from videoforge import sealing
 from videoforge.db import Database, rows_matched
 from videoforge.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
-from videoforge.webhooks import DeliveryStatus, signing
+from videoforge.webhooks import DeliveryStatus, endpoint_secret, signing
 from videoforge.webhooks.addresses import IPAddress, Target, TargetRefused, check_target, is_allowed
 
 log = logging.getLogger("videoforge.webhooks")
@@ -179,10 +180,11 @@ def body_of(event: WebhookEvent) -> bytes:
     return json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def headers_for(event: WebhookEvent, delivery_id: str, secret: str, body: bytes) -> dict[str, str]:
+def headers_for(event: WebhookEvent, delivery_id: str, secrets: list[str], body: bytes) -> dict[str, str]:
+    """The request's headers, the body signed with each of `secrets` (two while a rolled secret overlaps)."""
     return {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Connection": "close",
             "VideoForge-Event": event.type, "VideoForge-Event-Id": event.id, "VideoForge-Delivery": delivery_id,
-            signing.HEADER: signing.header_value(secret, body)}
+            signing.HEADER: signing.header_value(secrets, body)}
 
 
 def attempt(db: Database, settings: Settings, delivery_id: str, now: datetime | None = None) -> str:
@@ -196,12 +198,12 @@ def attempt(db: Database, settings: Settings, delivery_id: str, now: datetime | 
             return "gone"
         url, enabled = endpoint.url, endpoint.enabled
         body = body_of(delivery.event)
-        secret = open_secret(settings, endpoint)
-        headers = headers_for(delivery.event, delivery.id, secret, body) if secret is not None else {}
+        secrets = endpoint_secret.signing_secrets(session, settings.secret_keys, endpoint, now or utcnow())
+        headers = headers_for(delivery.event, delivery.id, secrets, body) if secrets is not None else {}
     started_at = utcnow()
-    if secret is None:
+    if secrets is None:
         answer = Answer(None, None, "not sent: the endpoint's secret no longer opens (was SECRET_KEY changed "
-                                    "without SECRET_KEY_FALLBACKS?); create the endpoint again", 0)
+                                    "without SECRET_KEY_FALLBACKS?); roll its secret", 0)
     elif not enabled:
         answer = Answer(None, None, "not sent: the endpoint is disabled", 0)
     else:
@@ -211,18 +213,7 @@ def attempt(db: Database, settings: Settings, delivery_id: str, now: datetime | 
             answer = Answer(None, None, f"refused: {exc.reason}", 0)
         else:
             answer = post(target, address, body, headers, settings.timeout, settings.allow_loopback)
-    return record(db, settings, delivery_id, started_at, answer, final=secret is None or not enabled, now=now)
-
-
-def open_secret(settings: Settings, endpoint: WebhookEndpoint) -> str | None:
-    """The endpoint's secret (sealed afresh when an older SECRET_KEY sealed it), or None when no key opens it."""
-    try:
-        secret, stale = sealing.unseal(settings.secret_keys, signing.SECRET_PURPOSE, endpoint.id, endpoint.secret)
-    except sealing.SealBroken:
-        return None
-    if stale:
-        endpoint.secret = sealing.seal(settings.secret_keys[0], signing.SECRET_PURPOSE, endpoint.id, secret)
-    return secret
+    return record(db, settings, delivery_id, started_at, answer, final=secrets is None or not enabled, now=now)
 
 
 def record(db: Database, settings: Settings, delivery_id: str, started_at: datetime, answer: Answer,

@@ -1,4 +1,5 @@
-"""The signature on every webhook: `VideoForge-Signature: t=<unix seconds>,v1=<hex>`, as Stripe signs.
+"""The signature on every webhook: `VideoForge-Signature: t=<unix seconds>,v1=<hex>`, as Stripe signs (and
+`t=…,v1=<new>,v1=<old>` while a rolled secret's predecessor still signs: videoforge/webhooks/endpoint_secret.py).
 
 v1 is HMAC-SHA256, keyed with the endpoint's secret (the whole `whsec_…` string, as UTF-8), over the timestamp, a
 dot, and the exact bytes of the body: `f"{t}.".encode() + body`. A receiver recomputes it, compares in constant
@@ -31,10 +32,13 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
-def header_value(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The signature header's value for a body sent now (or at `timestamp`)."""
+def header_value(signing_secrets: list[str], body: bytes, timestamp: int | None = None) -> str:
+    """The signature header's value for a body sent now (or at `timestamp`): one v1 per secret, in order.
+
+    Several while a rolled secret's predecessor still signs (the new one first): a receiver accepts the body when
+    any v1 matches the secret it holds, so it may deploy the new secret at any time within the overlap."""
     at = int(time.time()) if timestamp is None else timestamp
-    return f"t={at},v1={signature(secret, at, body)}"
+    return ",".join([f"t={at}", *(f"v1={signature(secret, at, body)}" for secret in signing_secrets)])
 
 
 def verify(secret: str, header: str, body: bytes, *, now: float | None = None,

@@ -248,12 +248,19 @@ export interface WebhookEndpoint {
   description: string;
   events: WebhookEventType[];
   enabled: boolean;
+  /** After a roll: until when deliveries also carry the old secret's signature; null when one secret signs. */
+  previous_secret_expires_at?: string | null;
   created_at: string;
   updated_at: string;
 }
 
 /** An endpoint just registered: the only answer that holds its signing secret (`whsec_…`). */
 export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  secret: string;
+}
+
+/** An endpoint whose secret was just rolled: the only answer that holds the new secret. */
+export interface RolledWebhookEndpoint extends WebhookEndpoint {
   secret: string;
 }
 

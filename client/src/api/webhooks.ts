@@ -1,7 +1,13 @@
-/** Webhook endpoints: register (the secret comes back once), list, change, delete; a test event; the delivery log
- * and replays. */
+/** Webhook endpoints: register (the secret comes back once), list, change, delete, roll the secret (the new one
+ * comes back once); a test event; the delivery log and replays. */
 import { api, apiRequest } from "./client";
-import type { CreatedWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookEventType } from "./types";
+import type {
+  CreatedWebhookEndpoint,
+  RolledWebhookEndpoint,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEventType,
+} from "./types";
 
 const enc = encodeURIComponent;
 
@@ -28,6 +34,14 @@ export const updateWebhook = (id: string, edits: WebhookEndpointEdits) =>
   api<WebhookEndpoint>(`/api/webhooks/${enc(id)}`, { method: "PATCH", body: edits });
 
 export const deleteWebhook = (id: string) => api<null>(`/api/webhooks/${enc(id)}`, { method: "DELETE" });
+
+/** A new signing secret, in this answer only; the old one goes on signing beside it for `expireOldInHours` (0 to
+ * 72; 0 stops it at once). */
+export const rollWebhookSecret = (id: string, expireOldInHours: number) =>
+  api<RolledWebhookEndpoint>(`/api/webhooks/${enc(id)}/secret`, {
+    method: "POST",
+    body: { expire_old_in_hours: expireOldInHours },
+  });
 
 /** Queues a `webhook.test` event; the worker sends it within seconds (the delivery log shows how it went). */
 export const sendTestEvent = (id: string) =>

@@ -1,7 +1,8 @@
-/** Webhooks: the signed-in person's endpoints (add, send a test event, enable or disable, delete) and the delivery
- * log of the one chosen. The server posts signed events to them; docs/webhooks.md says how to check a signature. */
+/** Webhooks: the signed-in person's endpoints (add, send a test event, enable or disable, roll the secret, delete)
+ * and the delivery log of the one chosen. The server posts signed events to them; docs/webhooks.md says how to check
+ * a signature. */
 import { useState } from "react";
-import type { CreatedWebhookEndpoint, WebhookEndpoint } from "../api/types";
+import type { CreatedWebhookEndpoint, RolledWebhookEndpoint, WebhookEndpoint } from "../api/types";
 import { deleteWebhook, listWebhooks, sendTestEvent, updateWebhook } from "../api/webhooks";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -13,6 +14,9 @@ import { useDocumentTitle } from "../hooks";
 import { DeliveryLog } from "../webhooks/DeliveryLog";
 import { NewEndpointForm } from "../webhooks/NewEndpointForm";
 import { NewSecretNotice } from "../webhooks/NewSecretNotice";
+import { RollSecretDialog } from "../webhooks/RollSecretDialog";
+import { RolledSecretNotice } from "../webhooks/RolledSecretNotice";
+import { formatUntil } from "../webhooks/rolling";
 
 export function Webhooks() {
   useDocumentTitle("Webhooks");
@@ -21,11 +25,21 @@ export function Webhooks() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [logVersion, setLogVersion] = useState(0);
   const [deleting, setDeleting] = useState<WebhookEndpoint | null>(null);
+  const [rolling, setRolling] = useState<WebhookEndpoint | null>(null);
+  const [rolled, setRolled] = useState<RolledWebhookEndpoint | null>(null);
   const [notice, setNotice] = useState("");
   const action = useFormSubmit();
 
   const onCreated = async (endpoint: CreatedWebhookEndpoint) => {
     setCreated(endpoint);
+    setNotice("");
+    await load();
+  };
+
+  const onRolled = async (endpoint: RolledWebhookEndpoint) => {
+    setRolling(null);
+    setRolled(endpoint);
+    if (created?.id === endpoint.id) setCreated(null); // that secret no longer signs alone: show the new one only
     setNotice("");
     await load();
   };
@@ -53,6 +67,7 @@ export function Webhooks() {
         setNotice(`${deleting.url} was deleted with its delivery log.`);
         if (chosen === deleting.id) setChosen(null);
         if (created?.id === deleting.id) setCreated(null);
+        if (rolled?.id === deleting.id) setRolled(null);
       } finally {
         setDeleting(null);
         await load();
@@ -69,6 +84,7 @@ export function Webhooks() {
         check with the endpoint's secret, and an event id to ignore repeats by; failed deliveries are retried for a day.
       </p>
       {created && <NewSecretNotice created={created} onDone={() => setCreated(null)} />}
+      {rolled && <RolledSecretNotice rolled={rolled} onDone={() => setRolled(null)} />}
       <StatusNote message={notice} />
       <ErrorNotice error={loadError ?? action.error} />
       <ListTable
@@ -83,7 +99,14 @@ export function Webhooks() {
               {endpoint.description && <div className="muted small">{endpoint.description}</div>}
             </td>
             <td>{endpoint.events.join(", ")}</td>
-            <td>{endpoint.enabled ? "Enabled" : "Disabled"}</td>
+            <td>
+              {endpoint.enabled ? "Enabled" : "Disabled"}
+              {endpoint.previous_secret_expires_at && (
+                <div className="muted small" data-testid="webhook-old-secret">
+                  Old secret signs too until {formatUntil(endpoint.previous_secret_expires_at)}
+                </div>
+              )}
+            </td>
             <td className="row-actions">
               <button type="button" className="btn btn-small" onClick={() => setChosen(endpoint.id)}
                 aria-pressed={endpoint.id === chosen}>
@@ -95,6 +118,9 @@ export function Webhooks() {
               </button>
               <button type="button" className="btn btn-small" disabled={action.busy} onClick={() => void onToggle(endpoint)}>
                 {endpoint.enabled ? "Disable" : "Enable"} <span className="visually-hidden">{endpoint.url}</span>
+              </button>
+              <button type="button" className="btn btn-small" onClick={() => setRolling(endpoint)}>
+                Roll secret <span className="visually-hidden">of {endpoint.url}</span>
               </button>
               <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(endpoint)}>
                 Delete <span className="visually-hidden">{endpoint.url}</span>
@@ -108,6 +134,10 @@ export function Webhooks() {
         <h2 id="new-webhook-heading">New endpoint</h2>
         <NewEndpointForm onCreated={(endpoint) => void onCreated(endpoint)} />
       </section>
+      {rolling && (
+        <RollSecretDialog endpoint={rolling} onRolled={(endpoint) => void onRolled(endpoint)}
+          onCancel={() => setRolling(null)} />
+      )}
       {deleting && (
         <ConfirmDialog
           title="Delete this endpoint?"

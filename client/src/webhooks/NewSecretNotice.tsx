@@ -9,7 +9,7 @@ export function NewSecretNotice({ created, onDone }: { created: CreatedWebhookEn
       <p>
         <strong>Copy the signing secret of {created.url} now.</strong> It is shown this once. Your receiver checks
         each delivery's <code>VideoForge-Signature</code> header with it (HMAC-SHA256 over the timestamp, a dot and the
-        body); if you lose it, delete the endpoint and add it again.
+        body); if you lose it, roll it (a new one is made, the endpoint and its log stay).
       </p>
       <CopyField label="Signing secret" value={created.secret} copyLabel="Copy secret" copiedMessage="Secret copied"
         testId="webhook-secret-value" />

@@ -1,4 +1,4 @@
-"""Webhooks HTTP API: an owner's endpoints, their delivery logs, test events and replays."""
+"""Webhooks HTTP API: an owner's endpoints, their secrets' rolls, delivery logs, test events and replays."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from flask_smorest import Blueprint
 
 from videoforge.db import get_session
 from videoforge.identity import current_user, require_user
+from videoforge.models import WebhookEndpoint
 from videoforge.modules.webhooks import schemas, service
 
 blp = Blueprint("webhooks", __name__, description="Signed POSTs to your URLs when your videos are ready, fail or are "
                                                   "deleted (the VideoForge-Signature header: docs/webhooks.md)")
 NOT_YOURS = "No such endpoint of yours (another owner's is the same 404)"
+SHOWN_ONCE = {"Cache-Control": "no-store"}
+"""An answer that holds a secret: no cache keeps it (the app's default too, said here where it matters)."""
+
+
+def with_secret(endpoint: WebhookEndpoint, secret: str) -> dict:
+    """The endpoint as WebhookSchema shows it, and the secret just made."""
+    return {**{name: getattr(endpoint, name) for name in schemas.WebhookSchema().fields}, "secret": secret}
 
 
 @blp.route("")
@@ -31,7 +39,7 @@ class Endpoints(MethodView):
     def post(self, data):
         """Register an endpoint; its signing secret is in this answer only"""
         endpoint, secret = service.create_endpoint(get_session(), current_app.config, current_user(), data)
-        return {**{name: getattr(endpoint, name) for name in schemas.WebhookSchema().fields}, "secret": secret}
+        return with_secret(endpoint, secret), SHOWN_ONCE
 
 
 @blp.route("/<endpoint_id>")
@@ -57,6 +65,20 @@ class EndpointById(MethodView):
     def delete(self, endpoint_id: str):
         """Delete an endpoint with its delivery log"""
         service.delete_endpoint(get_session(), current_user(), endpoint_id)
+
+
+@blp.route("/<endpoint_id>/secret")
+class EndpointSecret(MethodView):
+    @require_user
+    @blp.arguments(schemas.WebhookSecretRollSchema)
+    @blp.response(200, schemas.WebhookSecretRolledSchema)
+    @blp.alt_response(404, description=NOT_YOURS)
+    @blp.alt_response(409, description="Another roll changed the secret at the same moment")
+    def post(self, data, endpoint_id: str):
+        """Roll the signing secret: a new one, in this answer only; the old one signs beside it until it expires"""
+        endpoint, secret = service.roll_secret(get_session(), current_app.config, current_user(), endpoint_id,
+                                               data["expire_old_in_hours"])
+        return with_secret(endpoint, secret), SHOWN_ONCE
 
 
 @blp.route("/<endpoint_id>/test")

@@ -1,16 +1,20 @@
 """Webhook request and response shapes; the URL's address rules are checked in the service (addresses.py)."""
 
-from marshmallow import Schema, fields, validate
+from datetime import datetime
 
+from marshmallow import Schema, fields, post_dump, validate
+
+from videoforge.models import utcnow
 from videoforge.webhooks import DeliveryStatus, EventType
 from videoforge.webhooks.addresses import MAX_URL_LENGTH
+from videoforge.webhooks.endpoint_secret import DEFAULT_OVERLAP_HOURS, MAX_OVERLAP_HOURS
 
 EVENT_TYPES = [event.value for event in EventType]
 EVENTS_DESCRIPTION = "The events to receive, at least one of: " + ", ".join(EVENT_TYPES)
 
 
 class WebhookSchema(Schema):
-    """An endpoint as its owner sees it (never its secret: that is shown once, at creation)."""
+    """An endpoint as its owner sees it (never a secret: one is shown once, when it is made)."""
 
     id = fields.String()
     url = fields.String()
@@ -18,14 +22,38 @@ class WebhookSchema(Schema):
     events = fields.List(fields.String(), metadata={"description": EVENTS_DESCRIPTION})
     enabled = fields.Boolean(metadata={"description": "Disabled endpoints receive nothing; pending deliveries "
                                                       "to them fail"})
+    previous_secret_expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "After a roll: until when deliveries are also signed with the secret before it (a second "
+                       "v1 in VideoForge-Signature); null when only the current secret signs"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+    @post_dump
+    def _only_while_it_signs(self, data, **kwargs):
+        """An old secret past its time no longer signs (the sender forgets it at its next delivery): no time to show."""
+        until = data.get("previous_secret_expires_at")
+        if until is not None and datetime.fromisoformat(until) <= utcnow():
+            data["previous_secret_expires_at"] = None
+        return data
 
 
 class WebhookCreatedSchema(WebhookSchema):
     secret = fields.String(metadata={
         "description": "The signing secret (`whsec_…`), shown this once: keep it with the receiver, which checks "
                        "each delivery's VideoForge-Signature header with it"})
+
+
+class WebhookSecretRolledSchema(WebhookSchema):
+    secret = fields.String(metadata={
+        "description": "The new signing secret (`whsec_…`), shown this once: deploy it to the receiver before "
+                       "`previous_secret_expires_at`, when deliveries stop carrying the old one's signature"})
+
+
+class WebhookSecretRollSchema(Schema):
+    expire_old_in_hours = fields.Integer(
+        load_default=DEFAULT_OVERLAP_HOURS, strict=True, validate=validate.Range(min=0, max=MAX_OVERLAP_HOURS),
+        metadata={"description": f"Hours the old secret goes on signing beside the new one, 0 to "
+                                 f"{MAX_OVERLAP_HOURS} (default {DEFAULT_OVERLAP_HOURS}); 0 stops it at once"})
 
 
 class EventListField(fields.List):

@@ -1,16 +1,19 @@
-"""Owners' webhook endpoints: register (the URL checked, the secret sealed and shown once), list, change, delete;
-each endpoint's delivery log; a test event; a replay. Every lookup is by owner: another user's endpoint is
-"no such endpoint", like one that does not exist.
+"""Owners' webhook endpoints: register (the URL checked, the secret sealed and shown once), list, change, delete,
+roll the secret; each endpoint's delivery log; a test event; a replay. Every lookup is by owner: another user's
+endpoint is "no such endpoint", like one that does not exist.
 
-The secret is shown once, at creation, as personal API keys are: the server keeps it sealed (it must sign with it,
-so it cannot be a hash), and nothing reads it back, so a stolen session or API key later cannot lift it and forge
-deliveries. An owner who loses it deletes the endpoint and registers it again.
+The secret is shown once, when it is made (at creation or a roll), as personal API keys are: the server keeps it
+sealed (it must sign with it, so it cannot be a hash), and nothing reads it back, so a stolen session or API key
+later cannot lift it and forge deliveries. An owner who loses it, or fears it leaked, rolls it: a new one is shown,
+and the old one goes on signing beside it for the overlap they choose (videoforge/webhooks/endpoint_secret.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,9 +22,11 @@ from sqlalchemy.orm import Session
 from videoforge import sealing
 from videoforge.errors import Refusal
 from videoforge.models import User, WebhookAttempt, WebhookDelivery, WebhookEndpoint, new_id, utcnow
-from videoforge.webhooks import DeliveryStatus, EventType, signing
+from videoforge.webhooks import DeliveryStatus, EventType, endpoint_secret
 from videoforge.webhooks.addresses import TargetRefused, check_target
-from videoforge.webhooks.events import queue_delivery, record_test_event
+from videoforge.webhooks.events import iso, queue_delivery, record_test_event
+
+log = logging.getLogger("videoforge.webhooks")
 
 
 class NoSuchEndpoint(Refusal):
@@ -53,8 +58,7 @@ def create_endpoint(session: Session, config: dict[str, Any], user: User,
     url = checked_url(config, data["url"])
     endpoint = WebhookEndpoint(id=new_id(), owner_id=user.id, url=url, description=data.get("description") or "",
                                events=distinct(data["events"]), enabled=True)
-    secret = signing.new_secret()
-    endpoint.secret = sealing.seal(config["SECRET_KEY"], signing.SECRET_PURPOSE, endpoint.id, secret)
+    secret = endpoint_secret.issue(config["SECRET_KEY"], endpoint)
     session.add(endpoint)
     session.commit()
     return endpoint, secret
@@ -100,6 +104,24 @@ def update_endpoint(session: Session, config: dict[str, Any], user: User, endpoi
         endpoint.enabled = changes["enabled"]
     session.commit()
     return endpoint
+
+
+def roll_secret(session: Session, config: dict[str, Any], user: User, endpoint_id: str,
+                expire_old_in_hours: int) -> tuple[WebhookEndpoint, str]:
+    """A new secret for the endpoint (the one time it is given out), the old one signing beside it for
+    `expire_old_in_hours` (0: it stops now; a predecessor from an earlier roll is dropped either way); commits."""
+    endpoint = endpoint_of(session, user, endpoint_id)
+    secret = endpoint_secret.roll(session, sealing.keys_of(config), endpoint, timedelta(hours=expire_old_in_hours),
+                                  utcnow())
+    if secret is None:
+        session.rollback()
+        raise Refusal(409, "This endpoint's secret changed while it was being rolled (another roll at the same "
+                           "moment?); this request changed nothing: roll it again.")
+    session.commit()
+    until = endpoint.previous_secret_expires_at
+    log.info("webhook endpoint %s: signing secret rolled; %s", endpoint.id,
+             f"the old one signs too until {iso(until)}" if until else "the old one no longer signs")
+    return endpoint, secret
 
 
 def delete_endpoint(session: Session, user: User, endpoint_id: str) -> None:
