@@ -1,4 +1,5 @@
-/** The ledger of uploads begun before a reload: per account, matched by file, forgotten when settled or stale. */
+/** The ledger of uploads (and file replacements) begun before a reload: per account and kind, matched by file,
+ * forgotten when settled or stale. */
 import { describe, expect, it } from "vitest";
 import { UnfinishedUploads } from "../src/upload/unfinished";
 import { MemoryStorage } from "./memoryStorage";
@@ -39,6 +40,40 @@ describe("UnfinishedUploads", () => {
     now += 25 * 3600 * 1000;
     expect(ledger.list("alice")).toEqual([]);
     ledger.forget("v2");
+    expect(storage.length).toBe(0);
+  });
+
+  it("keeps replacements apart from uploads, one record per video and kind", () => {
+    const storage = new MemoryStorage();
+    const clip = file("clip.mp4", 10);
+    const ledger = new UnfinishedUploads(storage);
+    ledger.remember(record("v1", "alice", clip));
+    ledger.remember({ ...record("v2", "alice", clip), kind: "replace" });
+    ledger.remember({ ...record("v1", "alice", file("new.mp4", 5)), kind: "replace" }); // v1's new file, once it is ready
+    const reloaded = new UnfinishedUploads(storage);
+    // The Upload page (no kind given) never sees a replacement: its "discard" deletes the video.
+    expect(reloaded.list("alice").map((r) => [r.videoId, r.kind])).toEqual([["v1", "upload"]]);
+    expect(reloaded.list("alice", "replace").map((r) => [r.videoId, r.name])).toEqual([["v2", "clip.mp4"], ["v1", "new.mp4"]]);
+    expect(reloaded.find("alice", clip)?.videoId).toBe("v1");
+    expect(reloaded.find("alice", clip, "replace")?.videoId).toBe("v2");
+    reloaded.forget("v1", "replace");
+    expect(reloaded.list("alice").map((r) => r.videoId)).toEqual(["v1"]); // the upload's record stays
+    expect(reloaded.list("alice", "replace").map((r) => r.videoId)).toEqual(["v2"]);
+    reloaded.forget("v1");
+    expect(reloaded.list("alice")).toEqual([]);
+    expect(reloaded.list("alice", "replace").map((r) => r.videoId)).toEqual(["v2"]);
+  });
+
+  it("reads records stored before replacements were remembered as uploads, and leaves unknown kinds out", () => {
+    const storage = new MemoryStorage();
+    const now = Date.now();
+    const old = { videoId: "v1", user: "alice", name: "a.mp4", size: 1, lastModified: 2, title: "Old", startedAt: now };
+    storage.setItem("videoforge.unfinishedUploads", JSON.stringify([old, { ...old, videoId: "v9", kind: "remix" }]));
+    const ledger = new UnfinishedUploads(storage);
+    expect(ledger.list("alice")).toEqual([{ ...old, kind: "upload" }]);
+    expect(ledger.list("alice", "replace")).toEqual([]);
+    expect(ledger.find("alice", file("a.mp4", 1, 2))?.title).toBe("Old");
+    ledger.forget("v1");
     expect(storage.length).toBe(0);
   });
 

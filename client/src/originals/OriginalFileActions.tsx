@@ -1,12 +1,16 @@
-/** The owner's actions on a video's original file: download it, or replace it (the video keeps its id, links, title and captions). */
-import { useEffect, useId, useRef, useState } from "react";
-import { getOriginalDownload } from "../api/endpoints";
+/** The owner's actions on a video's original file: download it, or replace it (the video keeps its id, links, title
+ * and captions); a replacement cut short by a reload carries on when the same file is picked again. */
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { ApiError } from "../api/client";
+import { cancelReplace, getOriginalDownload } from "../api/endpoints";
 import type { Video } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { ProgressBar } from "../components/ProgressBar";
 import { formatBytes } from "../format";
 import { fileRefusal, useUploadRules } from "../upload/rules";
-import { UploadTask, type UploadSnapshot } from "../upload/uploadTask";
+import { sameFile, UnfinishedUploads, type UnfinishedUpload } from "../upload/unfinished";
+import { UploadTask, type UploadSnapshot, type UploadTaskOptions } from "../upload/uploadTask";
+import { stillOpen, useSignedInUser } from "./interruptedReplace";
 
 /** Statuses whose file may be replaced: no job is working on it (the server refuses the others with 409). */
 const REPLACEABLE = ["ready", "failed"];
@@ -15,18 +19,27 @@ export function OriginalFileActions({
   video,
   canReplace,
   onReplaced,
+  taskOptions,
 }: {
   video: Video;
   /** Its owner (an admin may download, not replace). */
   canReplace: boolean;
   onReplaced: (video: Video) => void;
+  /** Retries and parallel parts of the transfer (tests shorten them). */
+  taskOptions?: Pick<UploadTaskOptions, "attempts" | "baseDelayMs" | "concurrency">;
 }) {
   const inputId = useId();
   const rules = useUploadRules();
+  const user = useSignedInUser();
+  // This browser's localStorage, shared with the Upload page's unfinished uploads (kept apart by kind).
+  const ledger = useMemo(() => new UnfinishedUploads(), []);
   const [error, setError] = useState<unknown>(null);
   const [downloading, setDownloading] = useState(false);
   const [task, setTask] = useState<UploadTask | null>(null);
   const [upload, setUpload] = useState<UploadSnapshot | null>(null);
+  /** A replacement of this video begun before a reload, still open on the server: offered until a task takes over. */
+  const [interrupted, setInterrupted] = useState<UnfinishedUpload | null>(null);
+  const [cancelling, setCancelling] = useState(false);
 
   const replaced = useRef(onReplaced);
   replaced.current = onReplaced;
@@ -51,15 +64,82 @@ export function OriginalFileActions({
     }
   };
 
+  useEffect(() => {
+    setInterrupted(null);
+    if (!canReplace || !user) return;
+    const record = ledger.list(user, "replace").find((r) => r.videoId === video.id);
+    if (!record) return;
+    let live = true;
+    stillOpen(video.id, record).then(
+      (open) => {
+        if (!live) return;
+        if (open) setInterrupted(record);
+        else ledger.forget(video.id, "replace"); // confirmed, given up or expired elsewhere: nothing to carry on
+      },
+      () => live && setInterrupted(record), // offline or the server failing: picking the file asks again
+    );
+    return () => {
+      live = false;
+    };
+  }, [canReplace, user, ledger, video.id]);
+
+  /** Sends `file` as the new original; with `resume`, carries on the replacement the server holds open for it. */
+  const startReplacing = (file: File, resume: boolean) => {
+    const next = new UploadTask(file, { title: video.title, description: "", visibility: video.visibility }, {
+      ...taskOptions,
+      replaceVideoId: video.id,
+      resumeVideoId: resume ? video.id : undefined,
+      onVideoCreated: (created) => {
+        if (!user) return;
+        const { name, size, lastModified } = file;
+        ledger.remember({ kind: "replace", videoId: created.id, user, name, size, lastModified, title: created.title });
+      },
+      onSettled: (videoId) => ledger.forget(videoId, "replace"),
+    });
+    setInterrupted(null);
+    setTask(next);
+    setUpload(next.state);
+    void next.start();
+  };
+
   const onPick = (file: File | undefined) => {
     if (!file) return;
     const refusal = rules ? fileRefusal(file, rules) : null;
     if (refusal) return setError(new Error(refusal));
     setError(null);
-    const next = new UploadTask(file, { title: video.title, description: "", visibility: video.visibility }, { replaceVideoId: video.id });
-    setTask(next);
-    setUpload(next.state);
-    void next.start();
+    startReplacing(file, false);
+  };
+
+  /** The file picked to carry on an interrupted replacement: only the one it was sending will do. */
+  const onPickToCarryOn = async (file: File | undefined) => {
+    if (!file || !interrupted) return;
+    if (!sameFile(interrupted, file)) {
+      return setError(new Error(`“${file.name}” is not the file the replacement was sending: pick “${interrupted.name}” ` +
+        `(${formatBytes(interrupted.size)}) again, or cancel the replacement.`));
+    }
+    setError(null);
+    let open: boolean;
+    try {
+      open = await stillOpen(video.id, interrupted); // it may have expired while the page stood open
+    } catch (err) {
+      return setError(err);
+    }
+    if (!open) ledger.forget(video.id, "replace");
+    startReplacing(file, open); // no longer open: the person still wants this file, so it starts afresh
+  };
+
+  const onCancelInterrupted = async () => {
+    setCancelling(true);
+    setError(null);
+    try {
+      await cancelReplace(video.id);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) return setError(err); // kept: it may be tried again
+    } finally {
+      setCancelling(false);
+    }
+    ledger.forget(video.id, "replace");
+    setInterrupted(null);
   };
 
   const sending = upload !== null && !["done", "failed", "cancelled"].includes(upload.phase);
@@ -98,6 +178,34 @@ export function OriginalFileActions({
             ? "A new file keeps this video's link, title and captions; the current one plays until the new one is ready."
             : "The file can be replaced once the video is ready (or has failed)."}
         </p>
+      )}
+      {canReplace && interrupted && !sending && (
+        <div className="replace-progress" data-testid="replace-interrupted">
+          <p role="status">A file replacement was interrupted — pick the same file to carry on.</p>
+          <p className="muted small">
+            {interrupted.name}, {formatBytes(interrupted.size)}
+          </p>
+          <div className="row-actions">
+            <label className={`btn btn-small${cancelling ? " btn-disabled" : ""}`} htmlFor={`${inputId}-resume`}>
+              Pick the file
+            </label>
+            <input
+              id={`${inputId}-resume`}
+              className="visually-hidden"
+              type="file"
+              disabled={cancelling}
+              data-testid="replace-resume-input"
+              onChange={(e) => {
+                void onPickToCarryOn(e.target.files?.[0]);
+                e.target.value = "";
+              }}
+            />
+            <button type="button" className="btn btn-small" onClick={() => void onCancelInterrupted()} disabled={cancelling}
+              data-testid="replace-cancel-interrupted">
+              {cancelling ? "Cancelling…" : "Cancel replacement"}
+            </button>
+          </div>
+        </div>
       )}
       {upload && sending && (
         <div className="replace-progress" data-testid="replace-progress">

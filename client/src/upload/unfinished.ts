@@ -1,6 +1,12 @@
-/** Uploads this browser began but did not finish, remembered across reloads so the same file can carry on. */
+/** Uploads this browser began but did not finish, remembered across reloads so the same file can carry on: new
+ * videos' uploads, and new files replacing a video's original. */
+
+/** "upload": a new video's file; "replace": a new file for an existing video (its original stays until confirmed). */
+export type UnfinishedKind = "upload" | "replace";
 
 export interface UnfinishedUpload {
+  /** Records stored before replacements were remembered have none: they are uploads. */
+  kind: UnfinishedKind;
   videoId: string;
   /** Whose upload it is: another account signed in on this browser does not see it. */
   user: string;
@@ -25,22 +31,26 @@ export class UnfinishedUploads {
     private readonly now: () => number = Date.now,
   ) {}
 
-  list(user: string): UnfinishedUpload[] {
-    return this.read().filter((r) => r.user === user);
+  /** The account's records of one kind: uploads unless asked (the Upload page must never offer a replacement, whose
+   * "discard" would delete the video). */
+  list(user: string, kind: UnfinishedKind = "upload"): UnfinishedUpload[] {
+    return this.read().filter((r) => r.user === user && r.kind === kind);
   }
 
-  find(user: string, file: File): UnfinishedUpload | undefined {
-    return this.list(user).find((r) => sameFile(r, file));
+  find(user: string, file: File, kind: UnfinishedKind = "upload"): UnfinishedUpload | undefined {
+    return this.list(user, kind).find((r) => sameFile(r, file));
   }
 
-  remember(record: Omit<UnfinishedUpload, "startedAt">): void {
-    const others = this.read().filter((r) => r.videoId !== record.videoId);
-    this.write([...others, { ...record, startedAt: this.now() }]);
+  /** Keeps one record per video and kind: a newer one takes the older one's place. */
+  remember(record: Omit<UnfinishedUpload, "startedAt" | "kind"> & { kind?: UnfinishedKind }): void {
+    const kind = record.kind ?? "upload";
+    const others = this.read().filter((r) => !(r.videoId === record.videoId && r.kind === kind));
+    this.write([...others, { ...record, kind, startedAt: this.now() }]);
   }
 
-  /** Drops the video's record (and any too old to resume). */
-  forget(videoId: string): void {
-    this.write(this.read().filter((r) => r.videoId !== videoId));
+  /** Drops the video's record of that kind (and any too old to resume). */
+  forget(videoId: string, kind: UnfinishedKind = "upload"): void {
+    this.write(this.read().filter((r) => !(r.videoId === videoId && r.kind === kind)));
   }
 
   private read(): UnfinishedUpload[] {
@@ -48,10 +58,14 @@ export class UnfinishedUploads {
       const parsed: unknown = JSON.parse(this.storage?.getItem(KEY) ?? "[]");
       if (!Array.isArray(parsed)) return [];
       const fresh = this.now() - MAX_AGE_MS;
-      return parsed.filter(
-        (r): r is UnfinishedUpload =>
-          r && typeof r.videoId === "string" && typeof r.user === "string" && typeof r.size === "number" && r.startedAt > fresh,
-      );
+      return parsed
+        .filter(
+          (r): r is Omit<UnfinishedUpload, "kind"> & { kind?: unknown } =>
+            r && typeof r.videoId === "string" && typeof r.user === "string" && typeof r.size === "number" && r.startedAt > fresh,
+        )
+        .map((r) => ({ ...r, kind: r.kind ?? "upload" }))
+        // A kind this version does not know (a newer tab's) is left out rather than taken for an upload.
+        .filter((r): r is UnfinishedUpload => r.kind === "upload" || r.kind === "replace");
     } catch {
       return []; // unreadable or hand-edited: nothing to resume
     }

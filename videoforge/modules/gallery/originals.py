@@ -122,13 +122,17 @@ def start_replacement(session: Session, storage: Storage, delivery: Delivery, co
 
 def replacement_state(session: Session, storage: Storage, delivery: Delivery, config: dict[str, Any], user: User,
                       video_id: str) -> dict[str, Any]:
-    """The owner's replacing upload as it stands (UploadStateSchema): parts received, fresh URLs for the rest;
-    `upload` null when none is open (never started, confirmed, or given up)."""
+    """The owner's replacing upload as it stands (ReplaceStateSchema): the file it declared, parts received, fresh
+    URLs for the rest; `upload` (and the file) null when none is open (never started, confirmed, given up or
+    expired)."""
     video = video_for_change(session, video_id, user, owner_only=True)
     view = present(session, delivery, config, [video], user)[0]
-    if video.replacement is None:
-        return {"video": view, "upload": None, "parts": [], "missing_parts": [], "received_bytes": 0}
-    return {"video": view, **received_so_far(storage, config, video.replacement)}
+    replacement = video.replacement
+    if replacement is None:
+        return {"video": view, "upload": None, "parts": [], "missing_parts": [], "received_bytes": 0,
+                "filename": None, "size": None}
+    return {"video": view, "filename": replacement.filename, "size": replacement.source_size,
+            **received_so_far(storage, config, replacement)}
 
 
 def confirm_replacement(session: Session, db: Database, storage: Storage, delivery: Delivery, queue: Queue,

@@ -14,7 +14,7 @@ from videoforge.identity.api_keys import Scope
 from videoforge.logs import request_id_var
 from videoforge.modules.gallery import originals, schemas
 from videoforge.modules.gallery.api import blp
-from videoforge.modules.gallery.originals_schemas import DownloadSchema, ReplaceRequestSchema
+from videoforge.modules.gallery.originals_schemas import DownloadSchema, ReplaceRequestSchema, ReplaceStateSchema
 from videoforge.ports.delivery import get_delivery
 from videoforge.ports.queue import get_queue
 from videoforge.ports.storage import get_storage
@@ -46,9 +46,9 @@ class Replace(MethodView):
 
     @api_key_scope(Scope.MANAGE)  # a GET, but it hands out URLs that write the video's new file
     @require_user
-    @blp.response(200, schemas.UploadStateSchema)
+    @blp.response(200, ReplaceStateSchema)
     def get(self, video_id: str):
-        """Which parts of the new file arrived, with fresh URLs for the rest"""
+        """Which file is being sent and which of its parts arrived, with fresh URLs for the rest"""
         return originals.replacement_state(get_session(), get_storage(current_app), get_delivery(current_app),
                                            current_app.config, current_user(), video_id)
 
