@@ -43,6 +43,10 @@ def _host(name: str) -> str | None:
     except ValueError:
         pass
     else:
+        if getattr(address, "scope_id", None) is not None:
+            # A zone (`[fe80::1%eth0]`) names an interface of the owner's machine, no site; and its text is
+            # anything at all (non-Latin-1, control characters), which would reach the CSP header as it is.
+            return None
         return f"[{address.compressed}]" if address.version == 6 else address.compressed
     try:
         ascii_name = name.encode("idna").decode("ascii").lower()
@@ -67,8 +71,9 @@ def clean_origin(text: str) -> str:
     except ValueError:
         raise Refusal.field(422, FIELD, f"{value[:80]!r} is not an origin such as https://blog.example.com.") from None
     host = _host(parts.hostname or "")
+    # Port 0 is no port: dropping it as if it were the default would allow a site the owner never listed.
     if (parts.path or parts.query or parts.fragment or parts.username is not None or parts.password is not None
-            or "@" in parts.netloc or host is None):
+            or "@" in parts.netloc or host is None or port == 0):
         raise Refusal.field(422, FIELD, f"{value[:80]!r} is not an origin: give only scheme, host and port, "
                                         "such as https://blog.example.com.")
     scheme = parts.scheme.lower()

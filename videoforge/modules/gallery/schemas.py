@@ -91,6 +91,9 @@ class VideoSchema(Schema):
     def _title_only_when_locked(self, data, **kwargs):
         if data.get("locked"):
             data.update(description="", error=None, poster_url=None)
+            # The owner's list of sites is theirs: a locked video has no embed page to frame, and the list would
+            # tell a stranger where its owner publishes. Left out, as `filename` is (null would mean "any site").
+            data.pop("embed_origins", None)
         return data
 
     @post_dump
