@@ -609,3 +609,19 @@ class SourceReplacement(Base):
     upload_id: Mapped[str | None] = mapped_column(String(400))
     part_size: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# --- Erasing again what a late upload stored: videoforge/erasure.py ---
+
+
+class PendingErasure(Base):
+    """Objects under `prefix` (one upload's folder, or one replacing file's key) to delete again at `due_at`, when
+    every upload URL that could still write there has expired: bytes PUT with a signed URL after its video or
+    replacing file was erased would otherwise stay, in no quota and found by nothing. `videoforge uploads cleanup`
+    carries it out."""
+
+    __tablename__ = "pending_erasures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(400))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -179,12 +179,12 @@ def delete_account(session: Session, config: Mapping[str, Any], storage: Storage
     handover = config["ACCOUNT_DELETION"] == "handover"
     if handover:
         heir = _heir(session, config, user)
-        handed, erased = erasure.hand_over_videos(session, storage, user.id, heir.id)
+        handed, erased = erasure.hand_over_videos(session, storage, user.id, heir.id, erasure.url_lifetime(config))
         session.flush()
         log.info("account %s deleted: %d videos handed to %s, %d unfinished uploads erased", user.id, handed, heir.id,
                  erased)
     else:
-        erased = erasure.erase_videos_of(session, storage, user.id)
+        erased = erasure.erase_videos_of(session, storage, user.id, erasure.url_lifetime(config))
         log.info("account %s deleted with its %d videos", user.id, erased)
     email = user.email
     _tombstone(session, user)

@@ -14,7 +14,9 @@ apart from the video in a SourceReplacement row until it is confirmed, so the vi
   changed meanwhile is refused) and writes the transcode job (the outbox). Then the old original is deleted;
 - the video stays on its published ladder: streaming serves it while the video is queued or processing, until the
   processor publishes the new file's ladder (the processor's part).
-Pending replacements older than UPLOAD_TTL are removed by `videoforge uploads cleanup`.
+Pending replacements older than UPLOAD_TTL are removed by `videoforge uploads cleanup`. A replacing file discarded
+(cancelled, started again, stale), or an original replaced while its upload URLs may still be valid, is erased again
+once they have expired (erasure.erase_again_later), so bytes a URL sends afterwards do not stay.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from videoforge import layout, outbox
+from videoforge import erasure, layout, outbox
 from videoforge.db import Database
 from videoforge.disposition import safe_filename
 from videoforge.errors import Refusal
@@ -84,11 +86,13 @@ def _check_replaceable(video: Video) -> None:
                                            f"{doing}.")
 
 
-def _discard(storage: Storage, replacement: SourceReplacement) -> None:
-    """The replacement's bytes and open multipart upload, not its row."""
+def _discard(session: Session, storage: Storage, replacement: SourceReplacement, lifetime: int | None) -> None:
+    """The replacement's bytes and open multipart upload, not its row; and, in the session's transaction, a
+    follow-up for its key, as its single-PUT URL may still be valid (erasure.py)."""
     if replacement.upload_id:
         storage.abort_multipart(replacement.source_key, replacement.upload_id)
     storage.delete_prefix(replacement.source_key)  # that key alone (layout.replacement_key)
+    erasure.erase_again_later(session, replacement.source_key, lifetime)
 
 
 def start_replacement(session: Session, storage: Storage, delivery: Delivery, config: dict[str, Any], user: User,
@@ -101,7 +105,7 @@ def start_replacement(session: Session, storage: Storage, delivery: Delivery, co
     size = check_size(config, int(data.get("size") or 0))
     check_quota(session, config, user, size, replacing=video)
     if video.replacement is not None:  # started again (another file, or after a reload): the old try goes
-        _discard(storage, video.replacement)
+        _discard(session, storage, video.replacement, erasure.url_lifetime(config))
         video.replacement = None
         session.flush()  # its row goes before the new one takes the video's place
     replacement = SourceReplacement(video_id=video.id, source_key=layout.replacement_key(video.source_key),
@@ -152,6 +156,9 @@ def confirm_replacement(session: Session, db: Database, storage: Storage, delive
         raise Refusal.field(409, "upload", "The stored file changed while the replace was being confirmed; "
                                            "confirm again.")
     old_key = video.source_key
+    lifetime = erasure.url_lifetime(config)
+    if old_key and erasure.upload_urls_may_be_open(video, lifetime):  # a URL may write the old original again
+        erasure.erase_again_later(session, old_key, lifetime)  # once deleted below: committed with the swap
     message = outbox.queue_transcode(
         session, queue, Video.replace_source(video.id, replacement, source_etag=held.etag, request_id=request_id),
         video.id, request_id)
@@ -199,14 +206,17 @@ def cancel_replacement(session: Session, storage: Storage, user: User, video_id:
     """The owner gives up replacing: the new file's bytes and upload go; nothing happens when none is open."""
     video = video_for_change(session, video_id, user, owner_only=True)
     if video.replacement is not None:
-        _discard(storage, video.replacement)
+        _discard(session, storage, video.replacement, None)  # None: the app's URL lifetime
         video.replacement = None
         session.commit()
 
 
-def cleanup_stale_replacements(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100) -> int:
-    """Remove replacing uploads started longer ago than the TTL and never confirmed, with their bytes."""
+def cleanup_stale_replacements(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100,
+                               url_lifetime: int | None = None) -> int:
+    """Remove replacing uploads started longer ago than the TTL and never confirmed, with their bytes (erased again
+    once their URLs, which a resume hands out afresh, have expired)."""
     cutoff = utcnow() - timedelta(seconds=ttl_seconds)
     return remove_in_batches(db, select(SourceReplacement).where(SourceReplacement.created_at < cutoff)
                              .order_by(SourceReplacement.created_at),
-                             lambda replacement: _discard(storage, replacement), batch)
+                             lambda session, replacement: _discard(session, storage, replacement, url_lifetime),
+                             batch)

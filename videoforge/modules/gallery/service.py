@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from videoforge import captions, layout, outbox, waiting
 from videoforge.db import Database
 from videoforge.embedding import clean_embed_origins
-from videoforge.erasure import erase_video, remove_objects
+from videoforge.erasure import erase_objects, erase_video
 from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.languages import canonical_tag
 from videoforge.lifecycle import CONFIRMED, CaptionStatus, Status, Visibility
@@ -332,22 +332,25 @@ def update_video(session: Session, config: dict[str, Any], video: Video, changes
     return video
 
 
-def cleanup_stale_uploads(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100) -> int:
-    """Remove videos left in awaiting_upload longer than the TTL, with their objects and multipart uploads."""
+def cleanup_stale_uploads(db: Database, storage: Storage, ttl_seconds: int, batch: int = 100,
+                          url_lifetime: int | None = None) -> int:
+    """Remove videos left in awaiting_upload longer than the TTL, with their objects and multipart uploads; their
+    folders are erased again once their upload URLs (a resume hands out fresh ones) have expired (erasure.py)."""
     cutoff = utcnow() - timedelta(seconds=ttl_seconds)
     return remove_in_batches(db, select(Video).where(Video.status == Status.AWAITING_UPLOAD, Video.created_at < cutoff)
-                             .order_by(Video.created_at), lambda video: remove_objects(storage, video), batch)
+                             .order_by(Video.created_at),
+                             lambda session, video: erase_objects(session, storage, video, url_lifetime), batch)
 
 
-def remove_in_batches(db: Database, stale: Select[Any], discard: Callable[[Any], None], batch: int) -> int:
+def remove_in_batches(db: Database, stale: Select[Any], discard: Callable[[Session, Any], None], batch: int) -> int:
     """Delete the rows `stale` selects, `batch` per transaction, calling `discard` on each first (its objects in
-    storage); how many went. A crash mid-way leaves the rest for the next run."""
+    storage, a follow-up in the same transaction); how many went. A crash mid-way leaves the rest for the next run."""
     removed = 0
     while True:
         with db.session() as session:
             rows = session.scalars(stale.limit(batch)).all()
             for row in rows:
-                discard(row)
+                discard(session, row)
                 session.delete(row)
         removed += len(rows)
         if len(rows) < batch:
@@ -472,7 +475,8 @@ def edit(session: Session, delivery: Delivery, config: dict[str, Any], user: Use
 
 def delete(session: Session, storage: Storage, user: User, video_id: str) -> None:
     """The owner (or an admin) deletes a video with every object it has."""
-    # Objects, then rows: one home (videoforge/erasure.py), shared with the deletion of an account.
+    # Objects, then rows, and a follow-up for bytes a still-valid upload URL sends later: one home
+    # (videoforge/erasure.py), shared with the deletion of an account. The URL lifetime is the app's.
     erase_video(session, storage, video_for_change(session, video_id, user))
 
 
