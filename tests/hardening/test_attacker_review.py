@@ -26,6 +26,7 @@ from tests.live_server import serving
 from tests.modules.streaming.test_access_rules import make_video, owner_headers, path_of, put_text
 from tests.modules.web.conftest import BASE, head_of
 from tests.modules.web.conftest import make_web_app as make_web_app  # a fixture, for this file's apps
+from tests.rows import set_video
 from videoforge.embedding import clean_origin
 from videoforge.errors import Refusal
 from videoforge.headers import parse_policy
@@ -63,13 +64,6 @@ def assert_json_error(response, *codes: int) -> dict:
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "/work/" not in text and "site-packages" not in text, text[:300]
     return body
-
-
-def set_video(app, video_id: str, **values) -> None:
-    with app.extensions["videoforge.db"].session() as session:
-        video = session.get(Video, video_id)
-        for name, value in values.items():
-            setattr(video, name, value)
 
 
 # --- 1. embed origins: nothing but an origin reaches the CSP header --------------------------------------------------

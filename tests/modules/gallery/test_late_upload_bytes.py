@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, inspect, select, update
 from tests.conftest import throwaway_pg_database
 from tests.identity.conftest import PASSWORD, new_email
 from tests.modules.gallery.conftest import send_parts
+from tests.rows import set_video
 from videoforge import layout
 from videoforge.erasure import LATE_PUT_MARGIN, erase_again_later, erase_due
 from videoforge.migrate import MIGRATIONS
@@ -53,11 +54,6 @@ def confirmed(client, headers, data: bytes) -> str:
 def source_key(app, video_id: str) -> str:
     with app.extensions["videoforge.db"].session() as session:
         return session.get(Video, video_id).source_key
-
-
-def set_video(app, video_id: str, **values) -> None:
-    with app.extensions["videoforge.db"].session() as session:
-        session.execute(update(Video).where(Video.id == video_id).values(**values))
 
 
 def follow_ups(app) -> list[str]:

@@ -7,18 +7,14 @@ from datetime import timedelta
 
 import pytest
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from tests.modules.gallery.conftest import new_upload, send_parts
+from tests.rows import set_video
 from videoforge.models import MediaAsset, OutboxMessage, QueueMessage, User, Video, utcnow
 from videoforge.ports.storage import NoSuchUpload
 
 MiB = 1024 * 1024
-
-
-def set_video(app, video_id: str, **values) -> None:
-    with app.extensions["videoforge.db"].session() as session:
-        session.execute(update(Video).where(Video.id == video_id).values(**values))
 
 
 def count(app, model) -> int:

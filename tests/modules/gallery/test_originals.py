@@ -12,6 +12,7 @@ import requests
 from sqlalchemy import select
 
 from tests.modules.gallery.conftest import send_parts
+from tests.rows import set_video
 from videoforge.disposition import attachment
 from videoforge.models import Caption, MediaAsset, QueueMessage, SourceReplacement, Video, utcnow
 from videoforge.modules.gallery.originals import cleanup_stale_replacements
@@ -30,13 +31,6 @@ def upload(client, headers, data: bytes, **fields) -> str:
     video_id = created.json["video"]["id"]
     assert client.post(f"/api/gallery/videos/{video_id}/confirm", json={}, headers=headers).status_code == 202
     return video_id
-
-
-def set_video(app, video_id: str, **values) -> None:
-    with app.extensions["videoforge.db"].session() as session:
-        video = session.get(Video, video_id)
-        for name, value in values.items():
-            setattr(video, name, value)
 
 
 def row(app, video_id: str) -> Video:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import token_for
+from tests.rows import set_video
 from videoforge.models import MediaAsset, User, Video
 from videoforge.modules.streaming import tokens
 from videoforge.modules.streaming.service import segment_url_expiry
@@ -73,13 +74,6 @@ def links(client, video_id: str, headers=None) -> dict:
     if info["thumbnails_url"]:  # made at the end of a transcode, so none while a retry runs
         found["thumbnails"] = path_of(info["thumbnails_url"])
     return found
-
-
-def set_video(app, video_id: str, **values) -> None:
-    with app.extensions["videoforge.db"].session() as session:
-        video = session.get(Video, video_id)
-        for name, value in values.items():
-            setattr(video, name, value)
 
 
 def epoch_of(app, video_id: str) -> int:

@@ -7,18 +7,12 @@ import pytest
 import requests
 
 from tests.modules.web.conftest import BASE, POSTER, add_video, head_of, local_path
+from tests.rows import set_video
 from videoforge.headers import client_policy, parse_policy
-from videoforge.models import MediaAsset, Video
+from videoforge.models import MediaAsset
 from videoforge.modules.web.pages import PAGES
 
 HIDDEN = ["private", "missing", "malformed", "upper-case", "too-long", "markup"]
-
-
-def set_video(app, video_id: str, **values) -> None:
-    with app.extensions["videoforge.db"].session() as session:
-        video = session.get(Video, video_id)
-        for name, value in values.items():
-            setattr(video, name, value)
 
 
 def hidden_id(kind: str, make_video) -> str:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from videoforge import erasure, layout, outbox
 from videoforge.db import Database
 from videoforge.disposition import safe_filename
-from videoforge.errors import Refusal
+from videoforge.errors import NoSuchVideo, Refusal
 from videoforge.lifecycle import REPLACEABLE, WORKABLE, Status
 from videoforge.models import SourceReplacement, User, Video, utcnow
 from videoforge.modules.gallery.rules import check_quota, check_size, clean_content_type, clean_filename
@@ -167,7 +167,10 @@ def confirm_replacement(session: Session, db: Database, storage: Storage, delive
         raise Refusal.field(409, "status", "This video changed while its replace was being confirmed; reload it.")
     video.replacement = None  # its key is the video's own now
     session.commit()
-    session.refresh(video)
+    if session.get(Video, video.id, populate_existing=True) is None:
+        # Deleted by a request that committed right after this one (its erasure took the new file too; the job
+        # queued above finds no video and is dropped): the same 404 as a confirm that came after the delete.
+        raise NoSuchVideo()
     log.info("replace confirmed and queued", extra={"video_id": video.id})
     outbox.relay_after_commit(db, queue, message.id)
     _delete_old_original(storage, video, old_key)
