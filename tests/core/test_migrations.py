@@ -5,23 +5,13 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import throwaway_pg_database
+from tests.migrating import alembic_config
+from tests.migrating import empty_database as empty_database  # a fixture, for this file's tests
 from videoforge.db import Base
-from videoforge.migrate import MIGRATIONS
 from videoforge.models import declare_search_indexes  # importing models registers every table
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_database(request, tmp_path):
-    """The URL of a database with no tables: a new SQLite file, or a throw-away PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/migrations.db"
-    else:
-        yield from throwaway_pg_database("vf_migrations")
 
 
 @pytest.fixture
@@ -29,13 +19,6 @@ def engine(empty_database):
     engine = create_engine(empty_database)
     yield engine
     engine.dispose()
-
-
-def _alembic(engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
-    cfg.attributes["engine"] = engine
-    return cfg
 
 
 FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
@@ -59,7 +42,7 @@ def fts5_tables(conn) -> set[str]:
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index 'ix_[a-z_]+_search'")
 def test_the_migrations_build_exactly_what_the_models_declare(engine):
     declare_search_indexes()  # declared on demand (models.py says why)
-    command.upgrade(_alembic(engine), "head")
+    command.upgrade(alembic_config(engine), "head")
     with engine.connect() as conn:
         search_tables = fts5_tables(conn)
 
@@ -74,7 +57,7 @@ def test_the_migrations_build_exactly_what_the_models_declare(engine):
 
 
 def test_widening_the_totp_column_keeps_existing_rows_and_steps_back(engine):
-    cfg = _alembic(engine)
+    cfg = alembic_config(engine)
     command.upgrade(cfg, "0001")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, sub, email, groups, totp_secret, totp_enabled, created_at) "
@@ -90,7 +73,7 @@ def test_widening_the_totp_column_keeps_existing_rows_and_steps_back(engine):
 
 
 def test_the_rejected_stage_becomes_the_rejected_flag_and_steps_back(engine):
-    cfg = _alembic(engine)
+    cfg = alembic_config(engine)
     command.upgrade(cfg, "0004")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, sub, groups, totp_enabled, created_at) "
@@ -121,7 +104,7 @@ def test_search_takes_in_rows_written_before_it_and_steps_back(engine):
     from videoforge.models import Video
     from videoforge.modules.gallery import search
 
-    cfg = _alembic(engine)
+    cfg = alembic_config(engine)
     command.upgrade(cfg, "0007")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, sub, groups, totp_enabled, created_at) "

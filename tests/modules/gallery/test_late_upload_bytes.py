@@ -12,16 +12,15 @@ from datetime import timedelta
 import pytest
 import requests
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, inspect, select, update
 
-from tests.conftest import throwaway_pg_database
 from tests.identity.conftest import PASSWORD, new_email
+from tests.migrating import alembic_config
+from tests.migrating import empty_database as empty_database  # a fixture, for this file's tests
 from tests.modules.gallery.conftest import send_parts
 from tests.rows import set_video
 from videoforge import layout
 from videoforge.erasure import LATE_PUT_MARGIN, erase_again_later, erase_due
-from videoforge.migrate import MIGRATIONS
 from videoforge.models import PendingErasure, SourceReplacement, Video, utcnow
 from videoforge.ports.storage import StorageError, get_storage
 
@@ -335,19 +334,9 @@ def test_a_follow_up_never_reaches_past_one_upload_and_failures_never_block_the_
 # --- the migration ------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/migrations.db"
-    else:
-        yield from throwaway_pg_database("vf_late_bytes")
-
-
 def test_migration_0015_adds_the_table_and_steps_back(empty_database):
     engine = create_engine(empty_database)
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
-    cfg.attributes["engine"] = engine
+    cfg = alembic_config(engine)
     try:
         command.upgrade(cfg, "0015")
         assert "ix_pending_erasures_due_at" in {i["name"] for i in inspect(engine).get_indexes("pending_erasures")}

@@ -7,23 +7,13 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from tests.conftest import throwaway_pg_database
+from tests.migrating import alembic_config
+from tests.migrating import empty_database as empty_database  # a fixture, for this file's tests
 from videoforge.db import make_engine
-from videoforge.migrate import MIGRATIONS
 
 NEW_COLUMNS = {"previous_secret", "previous_secret_expires_at"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request, tmp_path):
-    """The URL of a database with no tables: a new SQLite file, or a throw-away PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/migrations.db"
-    else:
-        yield from throwaway_pg_database("vf_webhook_roll")
 
 
 @pytest.fixture
@@ -31,13 +21,6 @@ def engine(empty_database):
     engine = make_engine(empty_database)  # what `videoforge db upgrade` migrates with
     yield engine
     engine.dispose()
-
-
-def alembic(engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS)
-    config.attributes["engine"] = engine
-    return config
 
 
 def columns(engine) -> set[str]:
@@ -57,7 +40,7 @@ def triggers(engine) -> set[str]:
 
 
 def test_the_roll_columns_come_and_go_and_keep_the_endpoints(engine):
-    config = alembic(engine)
+    config = alembic_config(engine)
     command.upgrade(config, "0013")
     with engine.begin() as conn:
         conn.execute(
