@@ -8,7 +8,8 @@ owner, so a video handed to another owner (ACCOUNT_DELETION=handover) still lose
 A signed upload URL outlives what it was made for: bytes PUT with it after the erasure would be stored again, in
 no quota and under no row. So an erasure made while such a URL may still be valid records, in its own transaction,
 a follow-up (PendingErasure) for exactly that upload's folder or file, due once every URL has expired;
-`videoforge uploads cleanup` carries it out (`erase_due`). An open multipart upload is aborted at once (its part URLs
+the gallery's housekeeping carries it out (`erase_due`: a worker every 15 minutes, or
+`videoforge uploads cleanup`). An open multipart upload is aborted at once (its part URLs
 then fail with NoSuchUpload); a single PUT cannot be revoked on S3, hence the follow-up.
 """
 

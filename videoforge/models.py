@@ -617,11 +617,24 @@ class SourceReplacement(Base):
 class PendingErasure(Base):
     """Objects under `prefix` (one upload's folder, or one replacing file's key) to delete again at `due_at`, when
     every upload URL that could still write there has expired: bytes PUT with a signed URL after its video or
-    replacing file was erased would otherwise stay, in no quota and found by nothing. `videoforge uploads cleanup`
-    carries it out."""
+    replacing file was erased would otherwise stay, in no quota and found by nothing. The gallery's housekeeping
+    (a worker every 15 minutes, or `videoforge uploads cleanup`) carries it out."""
 
     __tablename__ = "pending_erasures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     prefix: Mapped[str] = mapped_column(String(400))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Who runs a periodic chore this interval: videoforge/modules/processor/leases.py ---
+
+
+class Lease(Base):
+    """A periodic chore (`name`, e.g. one module's housekeeping) claimed by one process (`holder`) until `until`:
+    every worker of a group ticks, the one whose guarded claim matches runs it."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

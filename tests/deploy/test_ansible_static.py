@@ -44,3 +44,25 @@ def test_the_load_balancer_sends_the_shared_pages_to_the_gateway():
     assert "web" in defaults["gateway_modules"]
     environment = (ANSIBLE_DIR / "roles/gateway/templates/gateway.env.j2").read_text()
     assert "VIDEOFORGE_WEB_DIST={{ gateway_web_dist }}" in environment
+
+
+def test_the_worker_instances_run_the_gallery_s_housekeeping():
+    """The ASG's workers enable the gallery (for its housekeeping: stale uploads, late upload bytes) beside the
+    processor: the gallery itself runs on Lambda, where nothing runs periodically."""
+    defaults = yaml.safe_load((ANSIBLE_DIR / "roles/worker/defaults/main.yml").read_text())
+    assert {"processor", "gallery"} <= set(defaults["worker_modules"])
+    environment = (ANSIBLE_DIR / "roles/worker/templates/worker.env.j2").read_text()
+    assert "VIDEOFORGE_MODULES={{ worker_modules | join(',') }}" in environment.splitlines()
+
+
+def test_the_worker_role_may_do_what_the_housekeeping_does_to_the_store():
+    """The housekeeping aborts stale multipart uploads and deletes folders: refused on AWS, a pass would stop at the
+    oldest stale upload every time, and never reach the rest (moto does not check IAM, so only this test can)."""
+    import json
+
+    policy = json.loads((ANSIBLE_DIR / "roles/aws_iam/templates/worker-policy.json.j2").read_text()
+                        .replace("{{ ", "").replace(" }}", ""))
+    media = next(s for s in policy["Statement"] if s["Sid"] == "Media")
+    assert {"s3:DeleteObject", "s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"} <= set(media["Action"])
+    listing = next(s for s in policy["Statement"] if s["Sid"] == "MediaList")
+    assert listing["Action"] == "s3:ListBucket"

@@ -221,3 +221,11 @@ def test_the_gateway_image_carries_the_client_pages_it_renders():
     environment = " ".join(rest for keyword, rest in steps if keyword == "ENV").split()
     assert "VIDEOFORGE_WEB_DIST=/opt/videoforge/client" in environment
     assert ("COPY", "--from=client /client/dist/index.html /client/dist/embed.html /opt/videoforge/client/") in steps
+
+
+def test_the_worker_runs_the_gallery_s_housekeeping():
+    """The worker service enables the gallery (for its housekeeping: stale uploads, late upload bytes) beside the
+    processor; the gateway's processor has no workers, so nothing else would run it."""
+    services = yaml.safe_load((DOCKER / "compose.yaml").read_text())["services"]
+    assert {"processor", "gallery"} <= set(services["worker"]["environment"]["VIDEOFORGE_MODULES"].split(","))
+    assert services["gateway"]["environment"]["VIDEOFORGE_WORKER_IN_PROCESS"] == "false"

@@ -30,6 +30,9 @@ class Module:
     """Returns click commands added to the `videoforge` group."""
     setup: Callable[[Flask], None] | None = None
     """Called with the app after blueprints are registered (wire ports, start threads)."""
+    housekeeping: Callable[[Flask], Any] | None = None
+    """Periodic clean-up the workers run with the app (every MODULE_HOUSEKEEPING_SECONDS, one process at a time):
+    import its code inside, so a process that never runs it never loads it. Two runs at once must be harmless."""
     needs_database: bool = True
     order: int = 50
     """Registration order; the web client's catch-all comes last."""

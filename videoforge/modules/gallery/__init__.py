@@ -1,7 +1,16 @@
 """Gallery module: direct-to-storage uploads, confirm with an outbox, and the video library."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from videoforge.modules import Module
 from videoforge.modules.gallery import config
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from videoforge.modules.gallery.housekeeping import CleanupReport
 
 
 def _blueprints():
@@ -16,4 +25,10 @@ def _commands():
     return [uploads, outbox_group]
 
 
-module = Module(name="gallery", blueprints=_blueprints, config=config, cli=_commands)
+def _housekeeping(app: Flask) -> CleanupReport:
+    from videoforge.modules.gallery.housekeeping import clean_up
+
+    return clean_up(app)
+
+
+module = Module(name="gallery", blueprints=_blueprints, config=config, cli=_commands, housekeeping=_housekeeping)

@@ -23,22 +23,13 @@ def uploads() -> None:
 def cleanup(older_than: int | None) -> None:
     """Remove uploads left in awaiting_upload past the TTL, and replacing files never confirmed (objects deleted,
     multipart aborted); erase again what upload URLs sent after their upload was erased, once they have expired.
-    Exits 1 when a follow-up erasure failed (it is kept for the next run)."""
-    from videoforge.erasure import erase_due, url_lifetime
-    from videoforge.modules.gallery.originals import cleanup_stale_replacements
-    from videoforge.modules.gallery.service import cleanup_stale_uploads
-    from videoforge.ports.storage import get_storage
+    The workers run the same pass every MODULE_HOUSEKEEPING_SECONDS. Exits 1 when a follow-up erasure failed (it is
+    kept for the next run)."""
+    from videoforge.modules.gallery.housekeeping import clean_up
 
-    db, storage, lifetime = current_app.extensions["videoforge.db"], get_storage(current_app), url_lifetime()
-    ttl = older_than if older_than is not None else int(current_app.config["UPLOAD_TTL"])
-    removed = cleanup_stale_uploads(db, storage, ttl, url_lifetime=lifetime)
-    replacements = cleanup_stale_replacements(db, storage, ttl, url_lifetime=lifetime)
-    pruned = outbox.prune_sent(db, int(current_app.config["OUTBOX_RETENTION"]))
-    erased, failed = erase_due(db, storage)
-    click.echo(f"removed {removed} stale uploads and {replacements} stale replacing files; pruned {pruned} relayed "
-               f"outbox rows; erased {erased} upload folders again after their URLs expired"
-               + (f" ({failed} failed, kept for the next run)" if failed else ""))
-    if failed:
+    report = clean_up(current_app, older_than)
+    click.echo(str(report))
+    if report.failed:
         raise SystemExit(1)
 
 

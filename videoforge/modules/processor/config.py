@@ -34,6 +34,9 @@ WORKER_TARGET_BACKLOG = 1.0
 """Visible jobs per worker slot the in-process pool aims for (the ASG policy's target value, too)."""
 WORKER_SCALE_SECONDS = 10.0
 """How often the in-process pool re-reads the backlog and resizes."""
+MODULE_HOUSEKEEPING_SECONDS = 900.0
+"""How often the enabled modules' housekeeping runs (the gallery's: stale uploads, late upload bytes, old outbox
+rows), by one worker process of all at a time (a lease); 0 turns it off."""
 WORKER_STOP_GRACE_SECONDS = 90.0
 """After the first SIGTERM the running job may finish within this; then its message is handed back."""
 WORK_DIR = ""

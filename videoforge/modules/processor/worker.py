@@ -14,7 +14,8 @@ from flask import Flask
 
 from videoforge import outbox, waiting
 from videoforge.db import Database
-from videoforge.modules.processor import scaling, source_cache
+from videoforge.modules import Module
+from videoforge.modules.processor import leases, scaling, source_cache
 from videoforge.modules.processor.service import JobContext, fail_dead_lettered, handle_message
 from videoforge.ports.queue import Message, Queue, get_queue
 from videoforge.webhooks.delivery import Dispatcher
@@ -23,6 +24,8 @@ log = logging.getLogger("videoforge.worker")
 
 HOUSEKEEPING_SECONDS = 60
 """How often a worker looks for videos whose message died unseen."""
+LEASE_PREFIX = "housekeeping:"
+"""Lease names of the modules' housekeeping: `housekeeping:gallery`."""
 
 
 class VisibilityExtender:
@@ -113,6 +116,7 @@ class Worker:
         self._numbers = 0
         self._signals = 0
         self._thread: threading.Thread | None = None
+        self._chores: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -123,11 +127,15 @@ class Worker:
             self._add_slot()
         webhooks = Dispatcher(self.db, dict(self.app.config), self.stopping)  # deliveries go where jobs run
         webhooks.start()
-        last = {"beat": 0.0, "scale": time.monotonic(), "metrics": 0.0, "housekeeping": 0.0}
+        last = {"beat": 0.0, "scale": time.monotonic(), "metrics": 0.0, "housekeeping": 0.0,
+                "modules": float("-inf")}  # at start too: the lease keeps restarts from repeating it
+        modules_seconds = float(self.app.config["MODULE_HOUSEKEEPING_SECONDS"])
         try:
             while any(s.is_alive() for s in self.slots) or (self.in_process and not self.stopping.is_set()):
                 self._every(last, "beat", self.heartbeat_seconds, self._beat)
                 self._every(last, "housekeeping", HOUSEKEEPING_SECONDS, self._housekeeping)
+                if modules_seconds > 0:
+                    self._every(last, "modules", modules_seconds, self._module_housekeeping)
                 if self.metrics is not None:
                     self._every(last, "metrics", float(self.app.config["CLOUDWATCH_PUBLISH_SECONDS"]),
                                 self._publish_metrics)
@@ -138,6 +146,8 @@ class Worker:
             self.stopping.set()
             for slot in self.slots:
                 slot.join()
+            if self._chores is not None:  # a burst waits for its pass; a stop cuts it short (it resumes anywhere)
+                self._chores.join(None if self.burst else 5.0)
             webhooks.join(float(self.app.config["WEBHOOK_TIMEOUT"]) + 1)
             self._safely(scaling.forget, self.db, self.id)
             log.info("worker %s stopped", self.id)
@@ -208,6 +218,37 @@ class Worker:
         if failed:
             log.warning("%d video(s) failed: their job ran out of attempts while no worker was watching", failed)
         source_cache.sweep(dict(self.app.config))  # an idle worker keeps no upload for long
+
+    def _module_housekeeping(self) -> None:
+        """Start a pass over the modules' housekeeping in its own thread, unless the last one still runs: a long
+        scan of the store must not hold up the heartbeat, the metrics or the scaling of this loop."""
+        if self._chores is not None and self._chores.is_alive():
+            return
+        self._chores = threading.Thread(target=self._run_module_housekeeping, name="module-housekeeping", daemon=True)
+        self._chores.start()
+
+    def _run_module_housekeeping(self) -> None:
+        """Each enabled module's housekeeping (what its Module declares; the processor knows no module's code), by
+        the one process of all that holds its lease this interval."""
+        interval = float(self.app.config["MODULE_HOUSEKEEPING_SECONDS"])
+        # A little shorter than the interval, so the holder's own next tick finds it run out despite clock drift.
+        lease = interval - min(interval / 10, 30.0)
+        modules: dict[str, Module] = self.app.extensions["videoforge.modules"]
+        for module in modules.values():
+            if module.housekeeping is not None and not self.stopping.is_set():
+                self._safely(self._housekeep, module.name, module.housekeeping, lease)
+
+    def _housekeep(self, name: str, housekeeping: Callable[[Flask], Any], lease: float) -> None:
+        if not leases.claim(self.db, LEASE_PREFIX + name, self.id, lease):
+            return  # another worker has it this interval
+        started = time.monotonic()
+        try:
+            with self.app.app_context():
+                result = housekeeping(self.app)
+        except Exception:  # logged with its trace; the lease stands, so the next try is next interval
+            log.exception("%s housekeeping failed", name)
+            return
+        log.info("%s housekeeping (%.1f s): %s", name, time.monotonic() - started, result)
 
     def _publish_metrics(self) -> None:
         if self.metrics is None:
