@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -256,3 +258,21 @@ def test_delete_prefix_takes_the_records_with_the_objects(storage):
     storage.seal(key)
     assert storage.delete_prefix("uploads/u/v/") == 1
     assert leftovers(storage) == [] and not (storage.root / "uploads/u/v").exists()
+
+
+def test_a_deletion_waits_for_a_seal_in_its_folder_and_a_seal_after_it_finds_nothing(storage):
+    """A confirm's seal racing the video's deletion: the delete takes the folder's lock, so the seal lands wholly
+    before it (and goes with the folder) or finds the object gone; never a seal in a folder being removed."""
+    key = "uploads/u/v/source"
+    requests.put(storage.presign_put(key, 5, "video/mp4", 60).url, data=b"hello", timeout=10)
+    folder = storage.path_of(key).parent
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with local_files.locked(folder):  # a seal in progress holds this
+            deleting = pool.submit(storage.delete_prefix, "uploads/u/v/")
+            time.sleep(0.3)
+            assert not deleting.done() and storage.path_of(key).exists()
+            (folder / ".source.sealed").touch()  # the seal's mark, written while it holds the lock
+        assert deleting.result(timeout=10) == 1
+    assert leftovers(storage) == [] and not folder.exists()
+    assert storage.seal(key) is None  # the confirm that comes second: nothing to seal, nothing left behind
+    assert not folder.exists()

@@ -271,22 +271,35 @@ class LocalStorage:
         if not base.is_dir() or base == self.root / MULTIPART_DIR:
             return 0
         deleted = 0
-        for folder, _dirs, names in os.walk(base, topdown=False):
-            for name in names:
-                path = Path(folder, name)
-                key = path.relative_to(self.root).as_posix()
-                if name.startswith("."):
-                    owner = files.sidecar_owner(name)
-                    if owner and posixpath.join(posixpath.dirname(key), owner).startswith(prefix):
-                        path.unlink(missing_ok=True)  # an object's ETag record and seal go with it, uncounted
-                    continue  # in-flight temp files belong to a PUT that renames them itself
-                if not key.startswith(prefix):
-                    continue
+        for folder, _dirs, _names in os.walk(base, topdown=False):
+            try:
+                # Under the folder's lock, listed afresh: a seal or an upload's rename there (a confirm racing a
+                # deletion) lands wholly before, and goes, or finds its object gone, never half of each.
+                with files.locked(Path(folder)):
+                    deleted += self._delete_in(Path(folder), prefix)
+                    if Path(folder) != self.root:
+                        with contextlib.suppress(OSError):  # not empty: other objects live here
+                            os.rmdir(folder)
+            except FileNotFoundError:
+                continue  # another deletion took the folder first
+        return deleted
+
+    def _delete_in(self, folder: Path, prefix: str) -> int:
+        """The objects directly in `folder` under `prefix`, with their sidecars; how many objects went."""
+        deleted = 0
+        for name in os.listdir(folder):
+            path = folder / name
+            if path.is_dir():
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if name.startswith("."):
+                owner = files.sidecar_owner(name)
+                if owner and posixpath.join(posixpath.dirname(key), owner).startswith(prefix):
+                    path.unlink(missing_ok=True)  # an object's ETag record and seal go with it, uncounted
+                continue  # in-flight temp files belong to a PUT that renames them itself
+            if key.startswith(prefix):
                 path.unlink(missing_ok=True)
                 deleted += 1
-            if Path(folder) != self.root:
-                with contextlib.suppress(OSError):  # not empty: other objects live here
-                    os.rmdir(folder)
         return deleted
 
     # --- what the storage blueprint needs -----------------------------------------------------

@@ -119,16 +119,17 @@ def install(tmp: Path, target: Path, etag: str) -> None:
 
 def seal(target: Path) -> ObjectStat | None:
     """Mark `target` sealed (no upload replaces it from now on) and return it as sealed; None when absent."""
-    if not target.parent.is_dir():
+    try:
+        with locked(target.parent):  # a deletion holds it too: sealed whole, or found gone
+            try:
+                src = open(target, "rb")  # noqa: SIM115 - closed by `with src` below; only the open is guarded
+            except (FileNotFoundError, IsADirectoryError):
+                return None
+            with src:
+                sidecar(target, SEAL).touch()
+                return stat_open(target, src)
+    except (FileNotFoundError, NotADirectoryError):  # no folder, or a deletion removed it before the lock
         return None
-    with locked(target.parent):
-        try:
-            src = open(target, "rb")  # noqa: SIM115 - closed by `with src` below; only the open is guarded
-        except (FileNotFoundError, IsADirectoryError):
-            return None
-        with src:
-            sidecar(target, SEAL).touch()
-            return stat_open(target, src)
 
 
 def stat_open(target: Path, src: BinaryIO) -> ObjectStat:
