@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,6 +13,10 @@ from sqlalchemy import CursorResult, DateTime, Result, TypeDecorator, create_eng
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from videoforge.errors import unreachable_dependency
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -75,10 +80,21 @@ def get_session() -> Session:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    """Teardown: roll back what the request left uncommitted and close."""
+    """Teardown: roll back what the request left uncommitted and close.
+
+    A connection that died after the request's last statement (the database restarting) cannot roll back, and
+    need not: the server discards its transaction. The answer already made stands (raising here would replace it
+    with the WSGI server's own HTML 500), and the pool replaces the connection on its next checkout.
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except Exception as exc:
+        if unreachable_dependency(exc) != "database":
+            raise
+        log.warning("database connection lost after the answer: %s", type(exc).__name__)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

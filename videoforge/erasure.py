@@ -114,7 +114,16 @@ def erase_objects(session: Session, storage: Storage, video: Video, lifetime: in
 
 
 def erase_video(session: Session, storage: Storage, video: Video, lifetime: int | None = None) -> None:
-    """The video's objects, then its row (and its assets'); commits. `lifetime`: url_lifetime() when None."""
+    """The video's objects, then its row (and its assets'); commits. `lifetime`: url_lifetime() when None.
+    Nothing to do when another request erased it first."""
+    # The video's row is locked first, as every change of a video takes it first (a replace confirm updates it,
+    # then deletes its replacement's row). The ORM deletes the children before the row: without this the two took
+    # the same locks in opposite orders, a deadlock on PostgreSQL. Then the video is read again, as that change
+    # left it (its replacement's row gone, say).
+    if session.scalar(select(Video.id).where(Video.id == video.id).with_for_update()) is None:
+        session.rollback()  # the row is gone
+        return
+    session.expire(video)
     erase_objects(session, storage, video, lifetime)
     record_event(session, video, EventType.VIDEO_DELETED)  # in the delete's transaction: announced if it commits
     session.delete(video)

@@ -9,9 +9,11 @@ import sys
 import pytest
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy import create_engine, text
 
 from videoforge import create_app
 from videoforge.config import ConfigError
+from videoforge.db import get_session
 
 
 def test_config_precedence_defaults_file_overrides_env(tmp_path, monkeypatch):
@@ -168,3 +170,27 @@ def test_a_process_without_database_modules_starts_without_migrating(tmp_path):
     app = create_app(MODULES=["gateway"], INSTANCE_PATH=str(tmp_path), LOG_LEVEL="WARNING")
     assert "videoforge.db" not in app.extensions
     assert app.test_client().get("/readyz").status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_after_the_answer_keeps_the_answer(pg_url, tmp_path, signing_key_pem):
+    """The database restarting between a request's last statement and its teardown: the session cannot roll back,
+    and the answer made stands (it was the WSGI server's HTML 500 before), and the next request gets a new
+    connection from the pool."""
+    app = create_app(DATABASE_URL=pg_url, INSTANCE_PATH=str(tmp_path / "instance"), STORAGE_PATH=str(tmp_path / "s"),
+                     WORKER_IN_PROCESS=False, AUTH_SIGNING_KEY=signing_key_pem, LOG_LEVEL="WARNING", TESTING=True)
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    @app.after_request
+    def cut_the_connection(response):  # as a fast shutdown does, while the session is still open
+        pid = get_session().execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return response
+
+    client = app.test_client()
+    for _ in range(2):
+        answer = client.get("/api/gallery/public")
+        assert answer.status_code == 200 and answer.is_json, answer.data[:200]
+    admin.dispose()
+    app.extensions["videoforge.db"].engine.dispose()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import http.client
 import random
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +20,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from tests.conftest import token_for
 from tests.identity.test_throttle_under_concurrency import at_once, post
@@ -577,7 +579,8 @@ def test_replacing_takes_only_the_owners_own_bytes_of_the_declared_size(web_app,
     assert_json_error(client.put(path_of(plan["url"]), data=b"w" * 1000, headers=plan["headers"]), 409)
 
 
-# When the confirm wins, the delete's loaded replacement row is already gone: SQLAlchemy warns, nothing fails.
+# On SQLite (no row locks; the write lock comes with the first write) a confirm may commit between the delete's
+# read of the replacement and its flush: SQLAlchemy warns that the row was gone, and nothing fails.
 @pytest.mark.filterwarnings("ignore:DELETE statement on table 'source_replacements'")
 def test_a_replace_confirm_racing_the_videos_deletion_leaves_no_row_and_no_file(web_app, client, auth_headers):
     owner = auth_headers()
@@ -596,11 +599,40 @@ def test_a_replace_confirm_racing_the_videos_deletion_leaves_no_row_and_no_file(
             assert client.delete(f"/api/gallery/videos/{video_id}", headers=owner).status_code == 204
         with web_app.extensions["videoforge.db"].session() as session:
             assert session.get(Video, video_id) is None
-        # Objects only: a seal the confirm wrote while the delete walked the folder may stay behind, empty
-        # (local storage's delete_prefix lists a folder before it unlinks; see the report).
-        left = [path for path in root.rglob("*") if path.is_file() and video_id in str(path)
-                and not path.name.startswith(".")]
+        # Seals and ETag records too: a deletion takes each folder's lock, so a confirm's seal is never left.
+        left = [path for path in root.rglob("*") if path.is_file() and video_id in str(path)]
         assert left == [], left
+
+
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                                        indirect=True)
+
+
+@POSTGRES_ONLY
+def test_a_deletion_locks_the_video_before_its_replacement_as_a_confirm_does(web_app, client, auth_headers):
+    """Lock order, the cause of a deadlock CI met (a confirm updates the video, then deletes its replacement row;
+    the delete deleted the children first): while another transaction holds the video's row, a deletion waits
+    before it touches the replacement's."""
+    owner = auth_headers()
+    video_id = ready_upload(web_app, client, owner)
+    start = {"filename": "new.mp4", "size": 1000, "content_type": "video/mp4"}
+    assert client.post(f"/api/gallery/videos/{video_id}/replace", json=start, headers=owner).status_code == 201
+    engine = web_app.extensions["videoforge.db"].engine
+    with serving(web_app) as base, engine.connect() as holder:
+        holder.execute(text("SELECT id FROM videos WHERE id = :id FOR UPDATE"), {"id": video_id})  # a confirm's
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            deleting = pool.submit(get_status, base, f"/api/gallery/videos/{video_id}", owner, "DELETE")
+            time.sleep(1.0)
+            assert not deleting.done()
+            # The replacement's row is free: the deletion waits on the video's row, holding nothing after it.
+            holder.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            held = holder.execute(text("SELECT video_id FROM source_replacements WHERE video_id = :id FOR UPDATE"),
+                                  {"id": video_id}).all()
+            assert len(held) == 1
+            holder.rollback()
+            assert deleting.result(timeout=30) == 204
+    with web_app.extensions["videoforge.db"].session() as session:
+        assert session.get(Video, video_id) is None
 
 
 @SQLITE_ONLY

@@ -103,7 +103,8 @@ def test_postgres_restart_during_uploads_and_confirms(served, pg_cluster, clip):
 
     statuses = sorted({code for _, code, _, _ in answers})
     unexpected = [a for a in answers if a[1] not in (200, 201, 202, 503)]
-    assert not unexpected, f"answers other than success or 503 during the restart: {unexpected[:5]}"
+    assert not unexpected, (f"answers other than success or 503 during the restart: {unexpected[:5]}\n"
+                            f"server log:\n{server.log_tail(120)}")
     unavailable = [a for a in answers if a[1] == 503]
     assert unavailable, statuses
     assert all(retry and int(retry) > 0 for _, _, retry, _ in unavailable), unavailable[:3]
