@@ -118,9 +118,11 @@ def erase_video(session: Session, storage: Storage, video: Video, lifetime: int 
     Nothing to do when another request erased it first."""
     # The video's row is locked first, as every change of a video takes it first (a replace confirm updates it,
     # then deletes its replacement's row). The ORM deletes the children before the row: without this the two took
-    # the same locks in opposite orders, a deadlock on PostgreSQL. Then the video is read again, as that change
-    # left it (its replacement's row gone, say).
-    if session.scalar(select(Video.id).where(Video.id == video.id).with_for_update()) is None:
+    # the same locks in opposite orders, a deadlock on PostgreSQL. FOR NO KEY UPDATE, the lock an UPDATE of the row
+    # takes: it waits for every writer of the video, yet lets a job finishing meanwhile insert rows that refer to
+    # it (a caption's cues; their foreign key check takes only a key-share lock), which then go with the video.
+    # Then the video is read again, as that change left it (its replacement's row gone, say).
+    if session.scalar(select(Video.id).where(Video.id == video.id).with_for_update(key_share=True)) is None:
         session.rollback()  # the row is gone
         return
     session.expire(video)

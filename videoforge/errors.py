@@ -114,6 +114,11 @@ def register_error_handlers(app: Flask) -> None:
         if unstorable is not None:
             log.info("request refused: %s: %s", type(exc).__name__, str(exc)[:300])
             return error_response(400, unstorable)
+        if write_conflict(exc):
+            # Two requests changed the same rows in opposite orders and the database rolled this one back whole.
+            log.warning("write conflict, rolled back: %s", str(exc.__cause__ or exc).splitlines()[0][:200])
+            return error_response(503, "This request collided with another change to the same data and was undone; "
+                                       "try again.", headers={"Retry-After": "1"})
         dependency = unreachable_dependency(exc)
         if dependency is not None:
             # Nothing was half-done: the request's transaction rolls back with its session. Try again soon.
@@ -144,6 +149,15 @@ def unreachable_dependency(exc: BaseException) -> str | None:
     if botocore_exc is not None and isinstance(exc, (botocore_exc.ConnectionError, botocore_exc.HTTPClientError)):
         return "object store or job queue"  # botocore's error does not say which service it was talking to
     return None
+
+
+def write_conflict(exc: BaseException) -> bool:
+    """True when PostgreSQL rolled the transaction back for a deadlock or a serialization failure (SQLSTATE class
+    40): nothing of it was kept, and the same request sent again normally goes through."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def unstorable_input(exc: BaseException) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from videoforge import create_app
 from videoforge.config import ConfigError
@@ -193,4 +194,37 @@ def test_a_connection_lost_after_the_answer_keeps_the_answer(pg_url, tmp_path, s
         answer = client.get("/api/gallery/public")
         assert answer.status_code == 200 and answer.is_json, answer.data[:200]
     admin.dispose()
+    app.extensions["videoforge.db"].engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_write_conflict_is_a_503_to_try_again_not_an_outage(pg_url, tmp_path, signing_key_pem):
+    """PostgreSQL undoing a transaction for a serialization failure (or a deadlock) is answered 503 with a short
+    Retry-After and says what happened, rather than calling the database unreachable."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS conflict_probe (id int PRIMARY KEY, n int)"))
+        conn.execute(text("INSERT INTO conflict_probe VALUES (1, 0) ON CONFLICT DO NOTHING"))
+    first = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    first.execute(text("SELECT n FROM conflict_probe WHERE id = 1"))
+    with engine.begin() as second:
+        second.execute(text("UPDATE conflict_probe SET n = n + 1 WHERE id = 1"))
+    with pytest.raises(OperationalError) as conflict:  # SerializationFailure, as the driver raises it
+        first.execute(text("UPDATE conflict_probe SET n = n + 1 WHERE id = 1"))
+    first.close()
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE conflict_probe"))
+    engine.dispose()
+
+    app = create_app(DATABASE_URL=pg_url, INSTANCE_PATH=str(tmp_path / "instance"), STORAGE_PATH=str(tmp_path / "s"),
+                     WORKER_IN_PROCESS=False, AUTH_SIGNING_KEY=signing_key_pem, LOG_LEVEL="WARNING", TESTING=True)
+
+    def collide():
+        raise conflict.value
+
+    app.add_url_rule("/collide", view_func=collide)
+    answer = app.test_client().get("/collide")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    assert "collided with another change" in answer.get_json()["message"]
+    assert "unreachable" not in answer.get_json()["message"]
     app.extensions["videoforge.db"].engine.dispose()

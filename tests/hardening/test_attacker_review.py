@@ -32,7 +32,7 @@ from tests.rows import set_video
 from videoforge.embedding import clean_origin
 from videoforge.errors import Refusal
 from videoforge.headers import parse_policy
-from videoforge.models import ApiKey, Caption, PendingErasure, SignInFailure, Video, WebhookEndpoint, utcnow
+from videoforge.models import ApiKey, Caption, CaptionCue, PendingErasure, SignInFailure, Video, WebhookEndpoint, utcnow
 from videoforge.ports.storage import get_storage
 
 pytestmark = pytest.mark.timeout(120)
@@ -619,7 +619,8 @@ def test_a_deletion_locks_the_video_before_its_replacement_as_a_confirm_does(web
     assert client.post(f"/api/gallery/videos/{video_id}/replace", json=start, headers=owner).status_code == 201
     engine = web_app.extensions["videoforge.db"].engine
     with serving(web_app) as base, engine.connect() as holder:
-        holder.execute(text("SELECT id FROM videos WHERE id = :id FOR UPDATE"), {"id": video_id})  # a confirm's
+        # What a confirm's guarded UPDATE of the video takes, before it deletes the replacement's row.
+        holder.execute(text("SELECT id FROM videos WHERE id = :id FOR NO KEY UPDATE"), {"id": video_id})
         with ThreadPoolExecutor(max_workers=1) as pool:
             deleting = pool.submit(get_status, base, f"/api/gallery/videos/{video_id}", owner, "DELETE")
             time.sleep(1.0)
@@ -634,6 +635,38 @@ def test_a_deletion_locks_the_video_before_its_replacement_as_a_confirm_does(web
     with web_app.extensions["videoforge.db"].session() as session:
         assert session.get(Video, video_id) is None
 
+
+
+@POSTGRES_ONLY
+def test_a_caption_job_finishing_while_its_video_is_deleted_finishes_and_the_deletion_takes_it(web_app, client,
+                                                                                                 auth_headers):
+    """The other order: a generated track's job locks its caption row, then writes cues that refer to the video
+    (their foreign key check takes a key-share lock on it). The deletion's lock on the video must not block that,
+    or each would wait for the other: it waits for the job instead, then takes the track and its cues with it."""
+    owner = auth_headers()
+    video_id = ready_upload(web_app, client, owner)
+    db = web_app.extensions["videoforge.db"]
+    with db.session() as session:
+        caption = Caption(video_id=video_id, language="en", label="English (auto-generated)", generated=True,
+                          status="processing")
+        session.add(caption)
+        session.flush()
+        caption_id = caption.id
+    with serving(web_app) as base, db.engine.connect() as job:
+        job.execute(text("SELECT id FROM captions WHERE id = :id FOR UPDATE"), {"id": caption_id})  # the job's
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            deleting = pool.submit(get_status, base, f"/api/gallery/videos/{video_id}", owner, "DELETE")
+            time.sleep(1.0)
+            assert not deleting.done()  # waiting for the caption's row
+            job.execute(text("SET LOCAL lock_timeout = '2s'"))
+            job.execute(text('INSERT INTO caption_cues (caption_id, video_id, start, "end", text) '
+                             "VALUES (:caption, :video, 0, 1, 'a word')"), {"caption": caption_id, "video": video_id})
+            job.execute(text("UPDATE captions SET status = 'ready', cue_count = 1 WHERE id = :id"), {"id": caption_id})
+            job.commit()
+            assert deleting.result(timeout=30) == 204
+    with db.session() as session:
+        assert session.get(Video, video_id) is None and session.get(Caption, caption_id) is None
+        assert session.scalar(select(func.count()).select_from(CaptionCue).where(CaptionCue.video_id == video_id)) == 0
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("backend", ["local", "s3"])
