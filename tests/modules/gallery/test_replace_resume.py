@@ -5,12 +5,16 @@ no replace is open (never started, confirmed, given up or expired) it says so, a
 from __future__ import annotations
 
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 import requests
+from sqlalchemy import select, text
 
 from tests.modules.gallery.conftest import MiB, send_parts
-from videoforge.models import SourceReplacement, Video, utcnow
+from videoforge.models import PendingErasure, SourceReplacement, Video, utcnow
 from videoforge.modules.gallery.originals import cleanup_stale_replacements
 from videoforge.ports.storage import get_storage
 
@@ -112,3 +116,30 @@ def test_an_expired_replace_is_no_longer_open_and_others_learn_nothing(app, clie
         session.get(SourceReplacement, video_id).created_at = utcnow() - timedelta(days=2)
     assert cleanup_stale_replacements(db, get_storage(app), app.config["UPLOAD_TTL"]) == 1
     assert state_of(client, owner, video_id) == NOTHING_OPEN
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_replace_confirmed_as_its_time_runs_out_is_never_erased_by_the_cleanup(app, client, auth_headers):
+    """The cleanup reads a replacement as stale while its owner's confirm is taking it (the confirm has deleted the
+    row, not yet committed). It used to erase the bytes, and record a follow-up erasure of their key, which the
+    confirm was making the video's original; it now skips a row a request holds."""
+    owner = auth_headers()
+    video_id = ready_video(app, client, owner)
+    start = {"filename": "new.mp4", "size": 500, "content_type": "video/mp4"}
+    plan = client.post(f"/api/gallery/videos/{video_id}/replace", json=start, headers=owner).json["upload"]
+    assert requests.put(plan["url"], data=os.urandom(500), headers=plan["headers"], timeout=30).status_code == 200
+    db, storage = app.extensions["videoforge.db"], get_storage(app)
+    with db.session() as session:
+        replacement = session.get(SourceReplacement, video_id)
+        replacement.created_at = utcnow() - timedelta(days=2)
+        key = replacement.source_key
+    with db.engine.connect() as confirm, ThreadPoolExecutor(max_workers=1) as pool:
+        confirm.execute(text("DELETE FROM source_replacements WHERE video_id = :id"), {"id": video_id})
+        cleaning = pool.submit(cleanup_stale_replacements, db, storage, app.config["UPLOAD_TTL"])
+        time.sleep(1.0)
+        assert storage.size_of(key) == 500  # still the bytes the confirm is making the original
+        confirm.commit()
+        assert cleaning.result(timeout=30) == 0
+    assert storage.size_of(key) == 500
+    with db.session() as session:
+        assert session.scalars(select(PendingErasure).where(PendingErasure.prefix == key)).all() == []

@@ -344,11 +344,17 @@ def cleanup_stale_uploads(db: Database, storage: Storage, ttl_seconds: int, batc
 
 def remove_in_batches(db: Database, stale: Select[Any], discard: Callable[[Session, Any], None], batch: int) -> int:
     """Delete the rows `stale` selects, `batch` per transaction, calling `discard` on each first (its objects in
-    storage, a follow-up in the same transaction); how many went. A crash mid-way leaves the rest for the next run."""
+    storage, a follow-up in the same transaction); how many went. A crash mid-way leaves the rest for the next run.
+
+    The rows are locked as they are read, and those a request holds are skipped: a confirm that takes a row at the
+    last moment (a replace confirmed as its time runs out) either finishes first, and PostgreSQL then no longer
+    counts the row as stale, or waits for this transaction and finds the row gone. Never erased under it."""
+    entity = stale.column_descriptions[0]["entity"]
+    locked = stale.limit(batch).with_for_update(skip_locked=True, of=entity)
     removed = 0
     while True:
         with db.session() as session:
-            rows = session.scalars(stale.limit(batch)).all()
+            rows = session.scalars(locked).all()
             for row in rows:
                 discard(session, row)
                 session.delete(row)
