@@ -104,6 +104,11 @@ def _truncate(url: str) -> None:
     engine.dispose()
 
 
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                                        indirect=True)
+"""For what only PostgreSQL has (row locks, serialization failures): the test runs on it alone."""
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
     """Each test that takes this runs twice: on a fresh SQLite file and on PostgreSQL."""

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.conftest import POSTGRES_ONLY
 from videoforge import create_app
 from videoforge.config import ConfigError
 from videoforge.db import get_session
@@ -173,14 +174,13 @@ def test_a_process_without_database_modules_starts_without_migrating(tmp_path):
     assert app.test_client().get("/readyz").status_code == 200
 
 
-@pytest.mark.postgres
-def test_a_connection_lost_after_the_answer_keeps_the_answer(pg_url, tmp_path, signing_key_pem):
+@POSTGRES_ONLY
+def test_a_connection_lost_after_the_answer_keeps_the_answer(make_app, database_url):
     """The database restarting between a request's last statement and its teardown: the session cannot roll back,
     and the answer made stands (it was the WSGI server's HTML 500 before), and the next request gets a new
     connection from the pool."""
-    app = create_app(DATABASE_URL=pg_url, INSTANCE_PATH=str(tmp_path / "instance"), STORAGE_PATH=str(tmp_path / "s"),
-                     WORKER_IN_PROCESS=False, AUTH_SIGNING_KEY=signing_key_pem, LOG_LEVEL="WARNING", TESTING=True)
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    app = make_app()
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
 
     @app.after_request
     def cut_the_connection(response):  # as a fast shutdown does, while the session is still open
@@ -194,14 +194,13 @@ def test_a_connection_lost_after_the_answer_keeps_the_answer(pg_url, tmp_path, s
         answer = client.get("/api/gallery/public")
         assert answer.status_code == 200 and answer.is_json, answer.data[:200]
     admin.dispose()
-    app.extensions["videoforge.db"].engine.dispose()
 
 
-@pytest.mark.postgres
-def test_a_write_conflict_is_a_503_to_try_again_not_an_outage(pg_url, tmp_path, signing_key_pem):
+@POSTGRES_ONLY
+def test_a_write_conflict_is_a_503_to_try_again_not_an_outage(make_app, database_url):
     """PostgreSQL undoing a transaction for a serialization failure (or a deadlock) is answered 503 with a short
     Retry-After and says what happened, rather than calling the database unreachable."""
-    engine = create_engine(pg_url)
+    engine = create_engine(database_url)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE IF NOT EXISTS conflict_probe (id int PRIMARY KEY, n int)"))
         conn.execute(text("INSERT INTO conflict_probe VALUES (1, 0) ON CONFLICT DO NOTHING"))
@@ -216,8 +215,7 @@ def test_a_write_conflict_is_a_503_to_try_again_not_an_outage(pg_url, tmp_path, 
         conn.execute(text("DROP TABLE conflict_probe"))
     engine.dispose()
 
-    app = create_app(DATABASE_URL=pg_url, INSTANCE_PATH=str(tmp_path / "instance"), STORAGE_PATH=str(tmp_path / "s"),
-                     WORKER_IN_PROCESS=False, AUTH_SIGNING_KEY=signing_key_pem, LOG_LEVEL="WARNING", TESTING=True)
+    app = make_app()
 
     def collide():
         raise conflict.value
@@ -227,4 +225,3 @@ def test_a_write_conflict_is_a_503_to_try_again_not_an_outage(pg_url, tmp_path, 
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
     assert "collided with another change" in answer.get_json()["message"]
     assert "unreachable" not in answer.get_json()["message"]
-    app.extensions["videoforge.db"].engine.dispose()

@@ -22,7 +22,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, text, update
 
-from tests.conftest import token_for
+from tests.conftest import POSTGRES_ONLY, token_for
 from tests.identity.test_throttle_under_concurrency import at_once, post
 from tests.live_server import serving
 from tests.modules.streaming.test_access_rules import make_video, owner_headers, path_of, put_text
@@ -604,10 +604,6 @@ def test_a_replace_confirm_racing_the_videos_deletion_leaves_no_row_and_no_file(
         assert left == [], left
 
 
-POSTGRES_ONLY = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
-                                        indirect=True)
-
-
 @POSTGRES_ONLY
 def test_a_deletion_locks_the_video_before_its_replacement_as_a_confirm_does(web_app, client, auth_headers):
     """Lock order, the cause of a deadlock CI met (a confirm updates the video, then deletes its replacement row;
@@ -634,7 +630,6 @@ def test_a_deletion_locks_the_video_before_its_replacement_as_a_confirm_does(web
             assert deleting.result(timeout=30) == 204
     with web_app.extensions["videoforge.db"].session() as session:
         assert session.get(Video, video_id) is None
-
 
 
 @POSTGRES_ONLY
@@ -667,6 +662,7 @@ def test_a_caption_job_finishing_while_its_video_is_deleted_finishes_and_the_del
     with db.session() as session:
         assert session.get(Video, video_id) is None and session.get(Caption, caption_id) is None
         assert session.scalar(select(func.count()).select_from(CaptionCue).where(CaptionCue.video_id == video_id)) == 0
+
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("backend", ["local", "s3"])

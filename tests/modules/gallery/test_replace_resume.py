@@ -9,10 +9,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 import requests
 from sqlalchemy import select, text
 
+from tests.conftest import POSTGRES_ONLY
 from tests.modules.gallery.conftest import MiB, send_parts
 from videoforge.models import PendingErasure, SourceReplacement, Video, utcnow
 from videoforge.modules.gallery.originals import cleanup_stale_replacements
@@ -118,7 +118,7 @@ def test_an_expired_replace_is_no_longer_open_and_others_learn_nothing(app, clie
     assert state_of(client, owner, video_id) == NOTHING_OPEN
 
 
-@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+@POSTGRES_ONLY
 def test_a_replace_confirmed_as_its_time_runs_out_is_never_erased_by_the_cleanup(app, client, auth_headers):
     """The cleanup reads a replacement as stale while its owner's confirm is taking it (the confirm has deleted the
     row, not yet committed). It used to erase the bytes, and record a follow-up erasure of their key, which the

@@ -271,13 +271,14 @@ class LocalStorage:
         if not base.is_dir() or base == self.root / MULTIPART_DIR:
             return 0
         deleted = 0
-        for folder, _dirs, _names in os.walk(base, topdown=False):
+        for walked, _dirs, _names in os.walk(base, topdown=False):
+            folder = Path(walked)
             try:
                 # Under the folder's lock, listed afresh: a seal or an upload's rename there (a confirm racing a
                 # deletion) lands wholly before, and goes, or finds its object gone, never half of each.
-                with files.locked(Path(folder)):
-                    deleted += self._delete_in(Path(folder), prefix)
-                    if Path(folder) != self.root:
+                with files.locked(folder):
+                    deleted += self._delete_in(folder, prefix)
+                    if folder != self.root:
                         with contextlib.suppress(OSError):  # not empty: other objects live here
                             os.rmdir(folder)
             except FileNotFoundError:
@@ -287,10 +288,10 @@ class LocalStorage:
     def _delete_in(self, folder: Path, prefix: str) -> int:
         """The objects directly in `folder` under `prefix`, with their sidecars; how many objects went."""
         deleted = 0
-        for name in os.listdir(folder):
+        with os.scandir(folder) as entries:  # the listing's file types: no stat per entry
+            names = [entry.name for entry in entries if not entry.is_dir()]
+        for name in names:
             path = folder / name
-            if path.is_dir():
-                continue
             key = path.relative_to(self.root).as_posix()
             if name.startswith("."):
                 owner = files.sidecar_owner(name)
